@@ -1,0 +1,98 @@
+//! The page shell and the routes of the app.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    StaticSegment,
+};
+
+use crate::theme::{remembered_theme, ThemeToggle};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = remembered_theme().map(|t| t.as_str());
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" data-theme=theme>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // Effects run only in the browser, so this turns true once the WASM app has taken over
+    // the server-rendered page. End-to-end tests wait for it before interacting.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move || hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tasklist.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Tasks".to_owned() } else { format!("{page} · Tasks") }
+        } />
+        <Router>
+            <div class="app" data-hydrated=move || hydrated.get().to_string()>
+                <a class="skip-link" href="#main">"Skip to content"</a>
+                <header class="site-header">
+                    <A href="/" attr:class="brand">
+                        <span class="brand-mark" aria-hidden="true">"✓"</span>
+                        " Tasks"
+                    </A>
+                    <nav class="site-nav" aria-label="Main">
+                        <ThemeToggle />
+                    </nav>
+                </header>
+                <main id="main" class="site-main" tabindex="-1">
+                    <Routes fallback=NotFound>
+                        <Route path=StaticSegment("") view=HomePage />
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}
+
+#[component]
+fn HomePage() -> impl IntoView {
+    view! {
+        <Title text="" />
+        <section class="hero">
+            <h1>"Your tasks, in one calm place"</h1>
+            <p class="lead">
+                "Write down what needs doing, tick it off when it is done. "
+                "Your list is private to you and is kept safe between visits."
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found" />
+        <section class="card narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address."</p>
+            <p><A href="/">"Go to the start page"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,268 @@
+//! Configuration, read once from the environment at start-up. Every setting has a default
+//! that works on a developer's machine; secrets never appear in `Debug` output or logs.
+
+use std::{fmt, path::Path, time::Duration};
+
+use leptos::config::{get_configuration, LeptosOptions};
+
+/// Everything the server needs to start.
+#[derive(Clone)]
+pub struct Config {
+    /// `DATABASE_URL`; when unset, the project-local cluster of `scripts/db.sh`.
+    pub database_url: DatabaseUrl,
+    /// `DATABASE_MAX_CONNECTIONS`, default 15.
+    pub db_max_connections: u32,
+    /// `DATABASE_ACQUIRE_TIMEOUT_SECS`, default 5: how long a request waits for a free
+    /// connection before it gets a "busy, try again" answer instead of hanging.
+    pub db_acquire_timeout: Duration,
+    /// Site address, output names and paths, from the `LEPTOS_*` variables cargo-leptos uses.
+    pub leptos: LeptosOptions,
+    /// `RUST_LOG`, default `info`.
+    pub log_filter: String,
+    /// `LOG_FORMAT=json` for one JSON object per line.
+    pub log_json: bool,
+}
+
+/// A connection string whose password never reaches a log.
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The real URL, to hand to the driver and nowhere else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact_password(&self.0))
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.database_url)
+            .field("db_max_connections", &self.db_max_connections)
+            .field("db_acquire_timeout", &self.db_acquire_timeout)
+            .field("site_addr", &self.leptos.site_addr)
+            .field("site_root", &self.leptos.site_root)
+            .field("log_filter", &self.log_filter)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("the Leptos settings (LEPTOS_*) are not valid: {0}")]
+    Leptos(String),
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let leptos = get_configuration(None)
+            .map_err(|e| ConfigError::Leptos(e.to_string()))?
+            .leptos_options;
+        let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+        Self::from_lookup(|name| std::env::var(name).ok(), leptos, &cwd)
+    }
+
+    /// Reads settings through `lookup`, so that tests need not touch the process environment.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        leptos: LeptosOptions,
+        project_dir: &Path,
+    ) -> Result<Self, ConfigError> {
+        let database_url = match lookup("DATABASE_URL").filter(|s| !s.trim().is_empty()) {
+            Some(url) => url,
+            None => local_database_url(project_dir),
+        };
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                reason: "must start with postgres:// or postgresql://".into(),
+            });
+        }
+        let db_max_connections =
+            parse_number(&lookup, "DATABASE_MAX_CONNECTIONS", 15u32, 1..=1000)?;
+        let acquire_secs = parse_number(&lookup, "DATABASE_ACQUIRE_TIMEOUT_SECS", 5u64, 1..=120)?;
+        Ok(Self {
+            database_url: DatabaseUrl::new(database_url),
+            db_max_connections,
+            db_acquire_timeout: Duration::from_secs(acquire_secs),
+            leptos,
+            log_filter: lookup("RUST_LOG").unwrap_or_else(|| "info".into()),
+            log_json: lookup("LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
+        })
+    }
+}
+
+/// The database of `scripts/db.sh`: a Unix socket under the project's `.data/run`.
+pub fn local_database_url(project_dir: &Path) -> String {
+    format!(
+        "postgres://tasklist@localhost/tasklist?host={}",
+        project_dir.join(".data/run").display()
+    )
+}
+
+fn parse_number<T>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    let Some(raw) = lookup(name) else {
+        return Ok(default);
+    };
+    let value: T = raw.trim().parse().map_err(|_| ConfigError::Invalid {
+        name,
+        reason: format!("expected a whole number, got {raw:?}"),
+    })?;
+    if !range.contains(&value) {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: format!("must be between {} and {}", range.start(), range.end()),
+        });
+    }
+    Ok(value)
+}
+
+/// `postgres://user:secret@host/db` becomes `postgres://user:[redacted]@host/db`; a
+/// `password=` query parameter is hidden the same way.
+fn redact_password(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(scheme_end) = out.find("://") {
+        let rest_start = scheme_end + 3;
+        let authority_end = out[rest_start..]
+            .find(['/', '?'])
+            .map_or(out.len(), |i| rest_start + i);
+        if let Some(at) = out[rest_start..authority_end].rfind('@') {
+            let userinfo = &out[rest_start..rest_start + at];
+            if let Some(colon) = userinfo.find(':') {
+                let start = rest_start + colon + 1;
+                out.replace_range(start..rest_start + at, "[redacted]");
+            }
+        }
+    }
+    if let Some(q) = out.find("password=") {
+        let start = q + "password=".len();
+        let end = out[start..].find('&').map_or(out.len(), |i| start + i);
+        out.replace_range(start..end, "[redacted]");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn leptos() -> LeptosOptions {
+        LeptosOptions::builder().output_name("tasklist").build()
+    }
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| vars.get(k).cloned(), leptos(), Path::new("/srv/app"))
+    }
+
+    #[test]
+    fn defaults_point_at_the_project_local_database() {
+        let c = config(&[]).unwrap();
+        assert_eq!(
+            c.database_url.expose(),
+            "postgres://tasklist@localhost/tasklist?host=/srv/app/.data/run"
+        );
+        assert_eq!(c.db_max_connections, 15);
+        assert_eq!(c.db_acquire_timeout, Duration::from_secs(5));
+        assert_eq!(c.log_filter, "info");
+        assert!(!c.log_json);
+    }
+
+    #[test]
+    fn an_empty_database_url_means_the_default() {
+        let c = config(&[("DATABASE_URL", "  ")]).unwrap();
+        assert!(c.database_url.expose().contains(".data/run"));
+    }
+
+    #[test]
+    fn settings_are_read_from_the_environment() {
+        let c = config(&[
+            (
+                "DATABASE_URL",
+                "postgres://u:p@db.example/app?sslmode=require",
+            ),
+            ("DATABASE_MAX_CONNECTIONS", "7"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
+            ("RUST_LOG", "debug"),
+            ("LOG_FORMAT", "JSON"),
+        ])
+        .unwrap();
+        assert_eq!(c.db_max_connections, 7);
+        assert_eq!(c.db_acquire_timeout, Duration::from_secs(2));
+        assert_eq!(c.log_filter, "debug");
+        assert!(c.log_json);
+    }
+
+    #[test]
+    fn bad_numbers_are_refused_with_the_variable_name() {
+        for (value, fragment) in [
+            ("many", "whole number"),
+            ("0", "between"),
+            ("5000", "between"),
+        ] {
+            let err = config(&[("DATABASE_MAX_CONNECTIONS", value)]).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains("DATABASE_MAX_CONNECTIONS"), "{text}");
+            assert!(text.contains(fragment), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_database_url_that_is_not_postgres_is_refused() {
+        let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"));
+    }
+
+    #[test]
+    fn passwords_never_appear_in_debug_output() {
+        let c = config(&[(
+            "DATABASE_URL",
+            "postgres://app:s3cr3t@db.example:5432/app?sslmode=require",
+        )])
+        .unwrap();
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("s3cr3t"), "{printed}");
+        assert!(printed.contains("postgres://app:[redacted]@db.example:5432/app?sslmode=require"));
+    }
+
+    #[test]
+    fn redaction_covers_query_passwords_and_leaves_plain_urls_alone() {
+        assert_eq!(
+            redact_password("postgres://db/app?user=a&password=s3cr3t&sslmode=require"),
+            "postgres://db/app?user=a&password=[redacted]&sslmode=require"
+        );
+        assert_eq!(
+            redact_password("postgres://tasklist@localhost/tasklist"),
+            "postgres://tasklist@localhost/tasklist"
+        );
+        assert_eq!(
+            redact_password("postgres://a:p@ss@host/db"),
+            "postgres://a:[redacted]@host/db"
+        );
+    }
+}

@@ -1,0 +1,153 @@
+//! The one error type of the app. It crosses the wire from server functions to the browser,
+//! so it carries only what a person may see: internal causes are logged on the server and
+//! reach the client as a generic message.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Bad input, shown beside the field it names.
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    /// No session, or the session expired.
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    /// Missing, or not yours: the same answer, so existence is never confirmed.
+    #[error("That item was not found.")]
+    NotFound,
+    #[error("Too many attempts. Please wait a few minutes and try again.")]
+    TooManyRequests,
+    /// The database is away or every connection is busy: retrying later will work.
+    #[error("The service is busy right now. Please try again in a moment.")]
+    Unavailable,
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The request itself was malformed (for example an id that is not a number).
+    #[error("The request was not valid: {0}")]
+    BadRequest(String),
+}
+
+impl AppError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The message for `field`, if this error is about it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Validation { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
+                Self::BadRequest(msg)
+            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Unavailable,
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+    use http::StatusCode;
+
+    impl AppError {
+        pub fn status_code(&self) -> StatusCode {
+            match self {
+                Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                Self::Unauthorized => StatusCode::UNAUTHORIZED,
+                Self::NotFound => StatusCode::NOT_FOUND,
+                Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+                Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            }
+        }
+    }
+
+    impl From<sqlx::Error> for AppError {
+        fn from(err: sqlx::Error) -> Self {
+            match &err {
+                sqlx::Error::RowNotFound => Self::NotFound,
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                    tracing::warn!(error = %err, "database unavailable");
+                    Self::Unavailable
+                }
+                _ => {
+                    tracing::error!(error = %err, "database error");
+                    Self::Internal
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_say_nothing_about_their_cause() {
+        let shown = AppError::Internal.to_string();
+        assert!(!shown.to_lowercase().contains("sql"));
+        assert!(shown.contains("try again"));
+    }
+
+    #[test]
+    fn field_message_is_only_given_for_its_field() {
+        let e = AppError::validation("title", "Enter a title.");
+        assert_eq!(e.field_message("title").as_deref(), Some("Enter a title."));
+        assert_eq!(e.field_message("description"), None);
+        assert_eq!(AppError::NotFound.field_message("title"), None);
+    }
+
+    #[test]
+    fn errors_round_trip_through_the_wire_encoding() {
+        for e in [
+            AppError::validation("email", "Enter an email address."),
+            AppError::Unauthorized,
+            AppError::NotFound,
+            AppError::BadRequest("id".into()),
+        ] {
+            assert_eq!(AppError::de(e.ser()), e);
+        }
+    }
+
+    #[test]
+    fn malformed_arguments_become_bad_requests() {
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Args("invalid digit".into()));
+        assert_eq!(e, AppError::BadRequest("invalid digit".into()));
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn database_errors_are_hidden_and_timeouts_ask_to_retry() {
+        assert_eq!(
+            AppError::from(sqlx::Error::PoolTimedOut),
+            AppError::Unavailable
+        );
+        assert_eq!(
+            AppError::from(sqlx::Error::Protocol(
+                "relation tasks does not exist".into()
+            )),
+            AppError::Internal
+        );
+        assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::NotFound);
+    }
+}

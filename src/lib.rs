@@ -1,0 +1,27 @@
+//! A multi-user task list: Leptos pages rendered on the server and hydrated in the browser,
+//! with server functions reading and writing PostgreSQL.
+//!
+//! Shared modules (compiled for the server and for the browser) hold the views, DTOs,
+//! validating newtypes, the error type and the server-function signatures. Everything that
+//! touches sqlx or axum sits behind the `ssr` feature.
+
+pub mod app;
+pub mod error;
+pub mod theme;
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod health;
+#[cfg(feature = "ssr")]
+pub mod startup;
+#[cfg(feature = "ssr")]
+pub mod telemetry;
+
+/// Entry point of the browser build: attaches the server-rendered page to the reactive app.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}
