@@ -4,14 +4,19 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
-use crate::theme::{remembered_theme, ThemeToggle};
+use crate::{
+    auth::ui::{provide_auth, AccountMenu, AccountPage, RequireUser, SignInPage, SignUpPage},
+    theme::{remembered_theme, ThemeToggle},
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = remembered_theme().map(|t| t.as_str());
+    #[cfg(feature = "ssr")]
+    set_page_csp(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme>
@@ -31,9 +36,28 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every page gets a Content-Security-Policy that allows inline scripts only with this
+/// response's nonce (the hydration script carries it).
+#[cfg(feature = "ssr")]
+fn set_page_csp(options: &LeptosOptions) {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let dev_reload = (options.env == leptos::config::Env::DEV)
+        .then(|| format!("ws://{}:{}", options.site_addr.ip(), options.reload_port));
+    let policy = crate::security::page_csp(&nonce, dev_reload);
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_auth();
 
     // Effects run only in the browser, so this turns true once the WASM app has taken over
     // the server-rendered page. End-to-end tests wait for it before interacting.
@@ -53,13 +77,17 @@ pub fn App() -> impl IntoView {
                         <span class="brand-mark" aria-hidden="true">"✓"</span>
                         " Tasks"
                     </A>
-                    <nav class="site-nav" aria-label="Main">
+                    <nav class="site-nav" aria-label="Account">
+                        <AccountMenu />
                         <ThemeToggle />
                     </nav>
                 </header>
                 <main id="main" class="site-main" tabindex="-1">
                     <Routes fallback=NotFound>
-                        <Route path=StaticSegment("") view=HomePage />
+                        <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("sign-up") view=SignUpPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>
@@ -71,13 +99,11 @@ pub fn App() -> impl IntoView {
 fn HomePage() -> impl IntoView {
     view! {
         <Title text="" />
-        <section class="hero">
-            <h1>"Your tasks, in one calm place"</h1>
-            <p class="lead">
-                "Write down what needs doing, tick it off when it is done. "
-                "Your list is private to you and is kept safe between visits."
-            </p>
-        </section>
+        <RequireUser>
+            <section class="hero">
+                <h1>"Your tasks"</h1>
+            </section>
+        </RequireUser>
     }
 }
 

@@ -21,6 +21,19 @@ pub struct Config {
     pub log_filter: String,
     /// `LOG_FORMAT=json` for one JSON object per line.
     pub log_json: bool,
+    /// `SITE_URL`: the public origin, e.g. `https://tasks.example.com`. When it is HTTPS,
+    /// cookies are Secure and HSTS is sent. Default: none (plain HTTP on the site address).
+    pub site_url: Option<String>,
+    /// `SESSION_IDLE_SECS`, default 7 days: a session unused this long is over.
+    pub session_idle: Duration,
+    /// `SESSION_ABSOLUTE_SECS`, default 30 days: a session is over this long after sign-in.
+    pub session_absolute: Duration,
+    /// `SIGN_IN_MAX_FAILURES`, default 10 failed sign-ins per email per window.
+    pub sign_in_max_failures: i64,
+    /// `AUTH_ADDRESS_LIMIT`, default 100 sign-in and sign-up attempts per address per window.
+    pub auth_address_limit: i64,
+    /// `AUTH_WINDOW_SECS`, default 900 (15 minutes): the window of both limits.
+    pub auth_window: Duration,
 }
 
 /// A connection string whose password never reaches a log.
@@ -53,6 +66,12 @@ impl fmt::Debug for Config {
             .field("site_addr", &self.leptos.site_addr)
             .field("site_root", &self.leptos.site_root)
             .field("log_filter", &self.log_filter)
+            .field("site_url", &self.site_url)
+            .field("session_idle", &self.session_idle)
+            .field("session_absolute", &self.session_absolute)
+            .field("sign_in_max_failures", &self.sign_in_max_failures)
+            .field("auth_address_limit", &self.auth_address_limit)
+            .field("auth_window", &self.auth_window)
             .finish_non_exhaustive()
     }
 }
@@ -94,6 +113,21 @@ impl Config {
         let db_max_connections =
             parse_number(&lookup, "DATABASE_MAX_CONNECTIONS", 15u32, 1..=1000)?;
         let acquire_secs = parse_number(&lookup, "DATABASE_ACQUIRE_TIMEOUT_SECS", 5u64, 1..=120)?;
+        const DAY: u64 = 24 * 60 * 60;
+        let session_idle = parse_number(&lookup, "SESSION_IDLE_SECS", 7 * DAY, 1..=365 * DAY)?;
+        let session_absolute =
+            parse_number(&lookup, "SESSION_ABSOLUTE_SECS", 30 * DAY, 1..=365 * DAY)?;
+        let site_url = lookup("SITE_URL")
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty());
+        if let Some(url) = &site_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    name: "SITE_URL",
+                    reason: "must start with http:// or https://".into(),
+                });
+            }
+        }
         Ok(Self {
             database_url: DatabaseUrl::new(database_url),
             db_max_connections,
@@ -101,7 +135,25 @@ impl Config {
             leptos,
             log_filter: lookup("RUST_LOG").unwrap_or_else(|| "info".into()),
             log_json: lookup("LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
+            site_url,
+            session_idle: Duration::from_secs(session_idle),
+            session_absolute: Duration::from_secs(session_absolute),
+            sign_in_max_failures: parse_number(&lookup, "SIGN_IN_MAX_FAILURES", 10i64, 1..=10_000)?,
+            auth_address_limit: parse_number(&lookup, "AUTH_ADDRESS_LIMIT", 100i64, 1..=1_000_000)?,
+            auth_window: Duration::from_secs(parse_number(
+                &lookup,
+                "AUTH_WINDOW_SECS",
+                900u64,
+                1..=DAY,
+            )?),
         })
+    }
+
+    /// Served over HTTPS (per `SITE_URL`): Secure cookies and HSTS.
+    pub fn https(&self) -> bool {
+        self.site_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 }
 
@@ -191,6 +243,19 @@ mod tests {
         assert_eq!(c.db_acquire_timeout, Duration::from_secs(5));
         assert_eq!(c.log_filter, "info");
         assert!(!c.log_json);
+        assert_eq!(c.session_idle, Duration::from_secs(7 * 24 * 3600));
+        assert_eq!(c.session_absolute, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(c.sign_in_max_failures, 10);
+        assert_eq!(c.auth_window, Duration::from_secs(900));
+        assert!(!c.https());
+    }
+
+    #[test]
+    fn an_https_site_url_means_secure_cookies() {
+        let c = config(&[("SITE_URL", "https://tasks.example.com/")]).unwrap();
+        assert_eq!(c.site_url.as_deref(), Some("https://tasks.example.com"));
+        assert!(c.https());
+        assert!(config(&[("SITE_URL", "tasks.example.com")]).is_err());
     }
 
     #[test]

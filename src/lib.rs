@@ -6,13 +6,19 @@
 //! touches sqlx or axum sits behind the `ssr` feature.
 
 pub mod app;
+pub mod auth;
 pub mod error;
+pub mod forms;
 pub mod theme;
 
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod health;
+#[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
+pub mod server;
 #[cfg(feature = "ssr")]
 pub mod startup;
 #[cfg(feature = "ssr")]

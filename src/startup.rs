@@ -3,24 +3,27 @@
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 
-use axum::{extract::FromRef, routing::get, Router};
+use axum::{extract::FromRef, middleware, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::{postgres::PgPoolOptions, PgPool};
-use tokio::net::TcpListener;
-use tower::ServiceBuilder;
+use tokio::{net::TcpListener, task::JoinHandle};
 use tower_http::{
     compression::CompressionLayer,
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
 };
+use tower_sessions::ExpiredDeletion;
+use tower_sessions_sqlx_store::PostgresStore;
 use tracing::Level;
 
 use crate::{
     app::{shell, App},
+    auth::{password::Passwords, session, session::SessionSettings, throttle},
     config::Config,
     health,
+    security::{self, SiteSecurity},
 };
 
 /// Largest request body accepted; a task with the longest description is a few KiB.
@@ -31,7 +34,14 @@ pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    pub passwords: Passwords,
+    pub sessions: SessionSettings,
+    pub limits: throttle::Limits,
+    pub site: SiteSecurity,
 }
+
+/// How often expired sessions and sign-in counters are deleted.
+const CLEANUP_PERIOD: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -51,6 +61,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     pool: PgPool,
+    cleanup: JoinHandle<()>,
 }
 
 impl Application {
@@ -58,6 +69,8 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let pool = connect(&config).await.map_err(StartupError::Database)?;
         sqlx::migrate!().run(&pool).await?;
+        let store = PostgresStore::new(pool.clone());
+        store.migrate().await.map_err(StartupError::Database)?;
 
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr)
@@ -68,14 +81,36 @@ impl Application {
             .local_addr()
             .expect("a bound listener has an address");
 
+        let limits = throttle::Limits {
+            max_failures: config.sign_in_max_failures,
+            address_limit: config.auth_address_limit,
+            window: config.auth_window,
+        };
+        let cleanup = tokio::spawn(clean_up_periodically(
+            store.clone(),
+            pool.clone(),
+            limits.window,
+        ));
         let state = AppState {
             leptos_options,
             pool: pool.clone(),
+            passwords: Passwords::default(),
+            sessions: SessionSettings {
+                idle: config.session_idle,
+                absolute: config.session_absolute,
+                secure: config.https(),
+            },
+            limits,
+            site: SiteSecurity {
+                origin: config.site_url.clone(),
+                https: config.https(),
+            },
         };
         Ok(Self {
             listener,
-            router: router(state),
+            router: router(state, store),
             pool,
+            cleanup,
         })
     }
 
@@ -103,11 +138,16 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service())
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        self.cleanup.abort();
         self.pool.close().await;
-        Ok(())
+        served
     }
 }
 
@@ -124,39 +164,66 @@ pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
         .await
 }
 
-pub fn router(state: AppState) -> Router {
+/// Deletes expired sessions and sign-in counters, until aborted at shutdown.
+async fn clean_up_periodically(store: PostgresStore, pool: PgPool, window: Duration) {
+    let mut tick = tokio::time::interval(CLEANUP_PERIOD);
+    loop {
+        tick.tick().await;
+        if let Err(err) = store.delete_expired().await {
+            tracing::warn!(error = %err, "could not delete expired sessions");
+        }
+        if let Err(err) = throttle::delete_expired(&pool, window).await {
+            tracing::warn!(error = %err, "could not delete old sign-in counters");
+        }
+    }
+}
+
+pub fn router(state: AppState, store: PostgresStore) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
+    let site = state.site.clone();
+    let sessions = session::layer(store, &state.sessions);
 
-    let middleware = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &http::Request<_>| {
-                    let request_id = req
-                        .extensions()
-                        .get::<RequestId>()
-                        .and_then(|id| id.header_value().to_str().ok())
-                        .unwrap_or_default();
-                    // Path only: query strings and headers (cookies) stay out of the logs.
-                    tracing::info_span!(
-                        "request",
-                        method = %req.method(),
-                        path = %req.uri().path(),
-                        request_id,
-                    )
-                })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &http::Request<_>| {
+            let request_id = req
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or_default();
+            // Path only: query strings and headers (cookies) stay out of the logs.
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                request_id,
+            )
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
 
+    // Each `.layer` wraps the ones before it: the last is the outermost.
     Router::new()
         .route("/healthz", get(health::healthz))
+        // (leptos_axum gives each page a fresh CSP nonce; the fallback below needs asking.)
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(leptos::nonce::provide_nonce, shell))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            site.clone(),
+            security::refuse_cross_site,
+        ))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(
+            site,
+            security::security_headers,
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(trace)
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 

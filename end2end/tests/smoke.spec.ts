@@ -4,10 +4,11 @@ import { collectErrors, hydrated, screenshot } from './support';
 test.describe('with JavaScript off', () => {
   test.use({ javaScriptEnabled: false });
 
-  test('the start page is rendered on the server', async ({ page }) => {
-    await page.goto('/');
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your tasks, in one calm place');
-    await expect(page).toHaveTitle('Tasks');
+  test('the sign-in page is rendered on the server', async ({ page }) => {
+    await page.goto('/sign-in');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in');
+    await expect(page).toHaveTitle('Sign in · Tasks');
+    await expect(page.getByLabel('Email')).toBeVisible();
     // Nothing ran in the browser: the page is exactly what the server sent.
     await expect(page.locator('.app')).toHaveAttribute('data-hydrated', 'false');
   });
@@ -15,14 +16,14 @@ test.describe('with JavaScript off', () => {
 
 test('the page hydrates without errors', async ({ page }) => {
   const errors = collectErrors(page);
-  await page.goto('/');
+  await page.goto('/sign-in');
   await hydrated(page);
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   expect(errors).toEqual([]);
 });
 
 test('the theme toggle works once hydrated and is remembered', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('/sign-in');
   await hydrated(page);
   const toggle = page.getByRole('button', { name: 'Dark theme' });
   await expect(toggle).toHaveAttribute('aria-pressed', 'false');
@@ -50,10 +51,10 @@ for (const [name, viewport] of [
   ['phone', { width: 375, height: 740 }],
   ['desktop', { width: 1280, height: 800 }],
 ] as const) {
-  test(`start page screenshot on a ${name}`, async ({ page }) => {
+  test(`sign-in page screenshot on a ${name}`, async ({ page }) => {
     await page.setViewportSize(viewport);
-    await page.goto('/');
+    await page.goto('/sign-in');
     await hydrated(page);
-    await screenshot(page, `start-${name}`);
+    await screenshot(page, `sign-in-${name}`);
   });
 }

@@ -2,16 +2,18 @@
 //! app on a free port against it (through a proxy the test can cut), and gives a client that
 //! keeps cookies. The database is dropped when the `TestApp` goes away.
 
-use std::{path::Path, str::FromStr, sync::Once};
+use std::{path::Path, str::FromStr, sync::Arc, sync::Once};
 
 use leptos::config::LeptosOptions;
-use reqwest::{redirect, Client, Response};
+use reqwest::{cookie::Jar, header, redirect, Client, Response, StatusCode};
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
     Connection, Executor, PgConnection, PgPool,
 };
 use tasklist::{
+    auth::User,
     config::{local_database_url, Config},
+    error::AppError,
     startup::Application,
 };
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -22,8 +24,9 @@ pub struct TestApp {
     pub address: String,
     /// A pool straight to the test's database (not through the proxy), for assertions.
     pub pool: PgPool,
-    /// Keeps cookies, never follows redirects (tests look at them).
+    /// Keeps cookies (in `jar`), never follows redirects (tests look at them).
     pub client: Client,
+    pub jar: Arc<Jar>,
     pub db: DbProxy,
     db_name: String,
     admin: PgConnectOptions,
@@ -110,10 +113,12 @@ impl TestApp {
             .await
             .expect("connect to the test database");
 
+        let (client, jar) = new_client();
         Self {
             address,
             pool,
-            client: new_client(),
+            client,
+            jar,
             db,
             db_name,
             admin,
@@ -126,9 +131,11 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// A page load as a browser makes it.
     pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(self.url(path))
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
             .send()
             .await
             .expect("request sent")
@@ -143,12 +150,149 @@ impl TestApp {
     }
 }
 
-pub fn new_client() -> Client {
-    Client::builder()
-        .cookie_store(true)
+/// A browser of its own: a cookie jar, no redirects followed.
+pub fn new_client() -> (Client, Arc<Jar>) {
+    let jar = Arc::new(Jar::default());
+    let client = Client::builder()
+        .cookie_provider(jar.clone())
         .redirect(redirect::Policy::none())
         .build()
-        .expect("client")
+        .expect("client");
+    (client, jar)
+}
+
+/// A strong password that zxcvbn accepts, unique per call.
+pub fn strong_password() -> String {
+    format!(
+        "{} orbit cello",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+pub fn unique_email() -> String {
+    format!(
+        "user-{}@example.com",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    )
+}
+
+/// The answer of a server function: its status and, on error, the decoded `AppError`.
+pub struct FnAnswer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl FnAnswer {
+    pub fn error(&self) -> AppError {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|_| panic!("expected an AppError, got {} {}", self.status, self.body))
+    }
+
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {} {}", self.status, self.body))
+    }
+}
+
+impl TestApp {
+    /// Calls a server function as the hydrated app does (form-encoded, JSON back,
+    /// same-origin fetch metadata), with `client`'s cookies.
+    pub async fn call_as(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> FnAnswer {
+        let res = client
+            .post(self.url(&format!("/api/{name}")))
+            .header(header::ACCEPT, "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ORIGIN, &self.address)
+            .form(form)
+            .send()
+            .await
+            .expect("request sent");
+        let status = res.status();
+        let location = res
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        FnAnswer {
+            status,
+            location,
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> FnAnswer {
+        self.call_as(&self.client, name, form).await
+    }
+
+    /// Posts a form as a browser with JavaScript off does: wants HTML back, sends a Referer.
+    pub async fn post_form(&self, name: &str, form: &[(&str, &str)], page: &str) -> Response {
+        self.client
+            .post(self.url(&format!("/api/{name}")))
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, self.url(page))
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ORIGIN, &self.address)
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn sign_up_as(&self, client: &Client, email: &str, password: &str) -> FnAnswer {
+        self.call_as(
+            client,
+            "sign_up",
+            &[("email", email), ("name", ""), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn sign_up(&self, email: &str, password: &str) -> FnAnswer {
+        self.sign_up_as(&self.client, email, password).await
+    }
+
+    pub async fn sign_in_as(&self, client: &Client, email: &str, password: &str) -> FnAnswer {
+        self.call_as(
+            client,
+            "sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> FnAnswer {
+        self.sign_in_as(&self.client, email, password).await
+    }
+
+    /// Signs a new person up on the app's own client and returns them.
+    pub async fn signed_up_user(&self) -> (User, String) {
+        let email = unique_email();
+        let password = strong_password();
+        let answer = self.sign_up(&email, &password).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        (answer.json(), password)
+    }
+
+    pub async fn current_user_as(&self, client: &Client) -> Option<User> {
+        let answer = self.call_as(client, "current_user", &[]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.json()
+    }
+
+    pub async fn current_user(&self) -> Option<User> {
+        self.current_user_as(&self.client).await
+    }
+
+    /// The session cookie's value in `jar`, if any.
+    pub fn session_cookie(&self, jar: &Jar) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let cookies = jar.cookies(&self.address.parse().unwrap())?;
+        cookies
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|c| c.strip_prefix("session=").map(str::to_owned))
+    }
 }
 
 impl Drop for TestApp {

@@ -3,17 +3,20 @@ use reqwest::{header, StatusCode};
 use crate::helpers::TestApp;
 
 #[tokio::test]
-async fn the_start_page_is_rendered_on_the_server_with_its_hydration_scripts() {
+async fn the_sign_in_page_is_rendered_on_the_server_with_its_hydration_scripts() {
     let app = TestApp::spawn().await;
-    let res = app.get("/").await;
+    let res = app.get("/sign-in").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()[header::CONTENT_TYPE]
         .to_str()
         .unwrap()
         .starts_with("text/html"));
     let html = res.text().await.unwrap();
-    assert!(html.contains("<title>Tasks</title>"), "{html}");
-    assert!(html.contains("Your tasks, in one calm place"));
+    assert!(html.contains("<title>Sign in · Tasks</title>"), "{html}");
+    assert!(
+        html.contains(r#"<label for="sign-in-email">Email</label>"#),
+        "{html}"
+    );
     assert!(
         html.contains("/pkg/tasklist.js"),
         "hydration script is linked"
@@ -22,6 +25,14 @@ async fn the_start_page_is_rendered_on_the_server_with_its_hydration_scripts() {
         html.contains(r#"data-hydrated="false""#),
         "not hydrated until the WASM runs"
     );
+}
+
+#[tokio::test]
+async fn a_signed_out_visitor_is_sent_to_sign_in_and_back() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/account").await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()[header::LOCATION], "/sign-in?next=%2Faccount");
 }
 
 #[tokio::test]
@@ -37,7 +48,7 @@ async fn a_remembered_dark_theme_is_rendered_by_the_server() {
     let app = TestApp::spawn().await;
     let html = app
         .client
-        .get(app.url("/"))
+        .get(app.url("/sign-in"))
         .header(header::COOKIE, "theme=dark")
         .send()
         .await
@@ -56,7 +67,7 @@ async fn responses_are_compressed_and_carry_a_request_id() {
     let app = TestApp::spawn().await;
     let res = app
         .client
-        .get(app.url("/"))
+        .get(app.url("/sign-in"))
         .header(header::ACCEPT_ENCODING, "gzip")
         .send()
         .await

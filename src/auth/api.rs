@@ -1,0 +1,190 @@
+//! The account server functions. Each is thin: who is calling, parse the input, one call
+//! into `db`, map the error. All but `get_current_user`, `sign_up` and `sign_in` require a
+//! signed-in caller.
+
+use leptos::prelude::*;
+
+use super::User;
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use {
+    super::{
+        check_password_length, db, password::check_strength, safe_next, session, throttle,
+        DisplayName, Email,
+    },
+    crate::server::{app_state, client_address, finish},
+};
+
+/// Who is signed in on this session, if anyone.
+#[server(prefix = "/api", endpoint = "current_user")]
+pub async fn get_current_user() -> Result<Option<User>, AppError> {
+    session::current_user().await
+}
+
+#[server(prefix = "/api", endpoint = "sign_up")]
+pub async fn sign_up(
+    email: String,
+    name: String,
+    password: String,
+    next: Option<String>,
+) -> Result<User, AppError> {
+    let result = async {
+        let state = app_state()?;
+        if !throttle::address_allowed(&state.pool, &state.limits, client_address().await).await? {
+            return Err(AppError::TooManyRequests);
+        }
+        let email = Email::parse(&email)?;
+        let name = DisplayName::parse(&name)?;
+        check_password_length("password", &password)?;
+        check_strength("password", &password, email.as_str(), name.as_deref())?;
+        let hash = state.passwords.hash(password).await?;
+        // The unique index decides, also when two sign-ups race: no check before the insert.
+        let user = db::insert_user(&state.pool, email.as_str(), name.as_deref(), &hash)
+            .await
+            .map_err(
+                |err| match err.as_database_error().and_then(|e| e.constraint()) {
+                    Some(db::EMAIL_UNIQUE_CONSTRAINT) => AppError::validation(
+                        "email",
+                        "This email is already registered. Sign in instead, or use another email.",
+                    ),
+                    _ => AppError::from(err),
+                },
+            )?;
+        session::sign_in(&session::current_session().await?, user.id, 0).await?;
+        tracing::info!(user_id = %user.id, "signed up");
+        leptos_axum::redirect(&safe_next(next.as_deref()));
+        Ok(user)
+    }
+    .await;
+    finish("sign_up", &[("email", &email), ("name", &name)], result).await
+}
+
+#[server(prefix = "/api", endpoint = "sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<User, AppError> {
+    let result = async {
+        let state = app_state()?;
+        if !throttle::address_allowed(&state.pool, &state.limits, client_address().await).await? {
+            return Err(AppError::TooManyRequests);
+        }
+        let email = Email::parse(&email)?;
+        if !throttle::email_allowed(&state.pool, &state.limits, email.as_str()).await? {
+            return Err(AppError::TooManyRequests);
+        }
+        let credentials = db::credentials_by_email(&state.pool, email.as_str()).await?;
+        // One argon2 verify whether or not the email is known (a dummy hash if not), and the
+        // same answer for both: nothing tells an attacker which emails have accounts.
+        let stored = credentials.as_ref().map(|c| c.password_hash.clone());
+        let long = password.chars().count() > super::PASSWORD_MAX_CHARS;
+        let verified = !long && state.passwords.verify(password, stored).await?;
+        let Some(credentials) = credentials.filter(|_| verified) else {
+            throttle::record_failure(&state.pool, email.as_str()).await?;
+            return Err(AppError::validation(
+                "form",
+                "The email or password is not right.",
+            ));
+        };
+        throttle::clear_failures(&state.pool, email.as_str()).await?;
+        session::sign_in(
+            &session::current_session().await?,
+            credentials.id,
+            credentials.session_epoch,
+        )
+        .await?;
+        let user = session::current_user().await?.ok_or(AppError::Internal)?;
+        tracing::info!(user_id = %user.id, "signed in");
+        leptos_axum::redirect(&safe_next(next.as_deref()));
+        Ok(user)
+    }
+    .await;
+    finish("sign_in", &[("email", &email)], result).await
+}
+
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let result = async {
+        let user = session::require_user().await?;
+        session::sign_out(&session::current_session().await?).await?;
+        tracing::info!(user_id = %user.id, "signed out");
+        leptos_axum::redirect("/sign-in");
+        Ok(())
+    }
+    .await;
+    finish("sign_out", &[], result).await
+}
+
+#[server(prefix = "/api", endpoint = "update_profile")]
+pub async fn update_profile(name: String) -> Result<User, AppError> {
+    let result = async {
+        let user = session::require_user().await?;
+        let state = app_state()?;
+        let name = DisplayName::parse(&name)?;
+        let user = db::update_name(&state.pool, user.id, name.as_deref()).await?;
+        leptos_axum::redirect("/account?done=profile");
+        Ok(user)
+    }
+    .await;
+    finish("update_profile", &[("name", &name)], result).await
+}
+
+/// Needs the current password; ends every other session of this person.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let result = async {
+        let user = session::require_user().await?;
+        let state = app_state()?;
+        let stored = db::password_hash_by_id(&state.pool, user.id).await?;
+        if !state.passwords.verify(current_password, stored).await? {
+            return Err(AppError::validation(
+                "current_password",
+                "That is not your current password.",
+            ));
+        }
+        check_password_length("new_password", &new_password)?;
+        check_strength(
+            "new_password",
+            &new_password,
+            &user.email,
+            user.name.as_deref(),
+        )?;
+        let hash = state.passwords.hash(new_password).await?;
+        let epoch = db::update_password(&state.pool, user.id, &hash).await?;
+        // This session carries the new epoch (under a new id); every other one is now stale.
+        session::sign_in(&session::current_session().await?, user.id, epoch).await?;
+        tracing::info!(user_id = %user.id, "password changed");
+        leptos_axum::redirect("/account?done=password");
+        Ok(())
+    }
+    .await;
+    finish("change_password", &[], result).await
+}
+
+/// Needs the password; the person's tasks go with the account.
+#[server(prefix = "/api", endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), AppError> {
+    let result = async {
+        let user = session::require_user().await?;
+        let state = app_state()?;
+        let stored = db::password_hash_by_id(&state.pool, user.id).await?;
+        if !state.passwords.verify(password, stored).await? {
+            return Err(AppError::validation(
+                "password",
+                "That is not your password.",
+            ));
+        }
+        db::delete_user(&state.pool, user.id).await?;
+        session::sign_out(&session::current_session().await?).await?;
+        tracing::info!(user_id = %user.id, "account deleted");
+        leptos_axum::redirect("/sign-up?deleted=1");
+        Ok(())
+    }
+    .await;
+    finish("delete_account", &[], result).await
+}

@@ -1,0 +1,118 @@
+//! Account queries. Each returns `sqlx::Error`; callers map it to `AppError`.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::User;
+
+/// What sign-in needs to know about an email.
+pub struct Credentials {
+    pub id: Uuid,
+    pub password_hash: String,
+    pub session_epoch: i32,
+}
+
+/// A user row together with the epoch that sessions must carry to stay valid.
+pub struct UserWithEpoch {
+    pub user: User,
+    pub session_epoch: i32,
+}
+
+pub const EMAIL_UNIQUE_CONSTRAINT: &str = "users_email_key";
+
+pub async fn insert_user(
+    pool: &PgPool,
+    email: &str,
+    name: Option<&str>,
+    password_hash: &str,
+) -> Result<User, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        r#"
+        insert into users (id, email, name, password_hash)
+        values ($1, $2, $3, $4)
+        returning id, email, name
+        "#,
+        Uuid::new_v4(),
+        email,
+        name,
+        password_hash,
+    )
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn credentials_by_email(
+    pool: &PgPool,
+    email: &str,
+) -> Result<Option<Credentials>, sqlx::Error> {
+    sqlx::query_as!(
+        Credentials,
+        r#"select id, password_hash, session_epoch from users where lower(email) = lower($1)"#,
+        email,
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn password_hash_by_id(pool: &PgPool, id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(r#"select password_hash from users where id = $1"#, id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn user_by_id(pool: &PgPool, id: Uuid) -> Result<Option<UserWithEpoch>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"select id, email, name, session_epoch from users where id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| UserWithEpoch {
+        user: User {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+        },
+        session_epoch: r.session_epoch,
+    }))
+}
+
+pub async fn update_name(pool: &PgPool, id: Uuid, name: Option<&str>) -> Result<User, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        r#"update users set name = $2 where id = $1 returning id, email, name"#,
+        id,
+        name,
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Stores a new hash and moves the session epoch on, which ends every other session.
+/// Returns the new epoch for the session that made the change.
+pub async fn update_password(
+    pool: &PgPool,
+    id: Uuid,
+    password_hash: &str,
+) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"
+        update users set password_hash = $2, session_epoch = session_epoch + 1
+        where id = $1
+        returning session_epoch
+        "#,
+        id,
+        password_hash,
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Deletes the user; their tasks go with them (`on delete cascade`).
+pub async fn delete_user(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(r#"delete from users where id = $1"#, id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

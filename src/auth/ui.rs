@@ -1,0 +1,323 @@
+//! Account pages: sign up, sign in, account; the header's account menu; and `RequireUser`,
+//! which sends a signed-out visitor to sign in and back again.
+
+use leptos::{either::Either, prelude::*};
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Redirect, A},
+    hooks::{use_location, use_query_map},
+};
+
+use super::{
+    api::{ChangePassword, DeleteAccount, SignIn, SignOut, SignUp, UpdateProfile},
+    encode_query_value, safe_next, User, PASSWORD_MIN_CHARS,
+};
+use crate::{
+    error::AppError,
+    forms::{Field, FormAlert, FormState},
+};
+
+/// The account actions, made once for the app so the current-user resource can follow them.
+#[derive(Clone, Copy)]
+pub struct AuthActions {
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+    pub update_profile: ServerAction<UpdateProfile>,
+    pub change_password: ServerAction<ChangePassword>,
+    pub delete_account: ServerAction<DeleteAccount>,
+}
+
+/// Who is signed in, reloaded after every account action.
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub Resource<Result<Option<User>, AppError>>);
+
+/// Provides `AuthActions` and `CurrentUser` to the app.
+pub fn provide_auth() {
+    let actions = AuthActions {
+        sign_up: ServerAction::new(),
+        sign_in: ServerAction::new(),
+        sign_out: ServerAction::new(),
+        update_profile: ServerAction::new(),
+        change_password: ServerAction::new(),
+        delete_account: ServerAction::new(),
+    };
+    let user = Resource::new(
+        move || {
+            (
+                actions.sign_up.version().get(),
+                actions.sign_in.version().get(),
+                actions.sign_out.version().get(),
+                actions.update_profile.version().get(),
+                actions.change_password.version().get(),
+                actions.delete_account.version().get(),
+            )
+        },
+        |_| super::api::get_current_user(),
+    );
+    provide_context(actions);
+    provide_context(CurrentUser(user));
+}
+
+fn result_signal<O: Clone + Send + Sync + 'static>(
+    value: impl Fn() -> Option<Result<O, AppError>> + Send + Sync + 'static,
+) -> Signal<Option<Result<O, AppError>>> {
+    Signal::derive(value)
+}
+
+/// The current path and query, to come back to after signing in.
+fn here() -> String {
+    let location = use_location();
+    let path = location.pathname.get_untracked();
+    let search = location.search.get_untracked();
+    if search.is_empty() {
+        path
+    } else if search.starts_with('?') {
+        format!("{path}{search}")
+    } else {
+        format!("{path}?{search}")
+    }
+}
+
+/// Renders `children` for a signed-in person; sends anyone else to sign in, then back here.
+#[component]
+pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
+    let user = expect_context::<CurrentUser>().0;
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(_)) => Either::Left(children.with_value(|c| c())),
+                    Ok(None) | Err(AppError::Unauthorized) => {
+                        let path = format!("/sign-in?next={}", encode_query_value(&here()));
+                        Either::Right(view! { <Redirect path /> }.into_any())
+                    }
+                    Err(e) => Either::Right(view! { <ErrorNotice error=e /> }.into_any()),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Renders `children` for a signed-out visitor; sends a signed-in person on to `?next=`.
+#[component]
+fn RequireSignedOut(children: ChildrenFn) -> impl IntoView {
+    let user = expect_context::<CurrentUser>().0;
+    let query = use_query_map();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(_)) => {
+                        let path = safe_next(query.read_untracked().get("next").as_deref());
+                        Either::Right(view! { <Redirect path /> })
+                    }
+                    _ => Either::Left(children.with_value(|c| c())),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    view! {
+        <div class="form-alert" role="alert">
+            {error.to_string()}
+        </div>
+    }
+}
+
+/// The header's end: who is signed in with a sign-out button, or the ways in.
+#[component]
+pub fn AccountMenu() -> impl IntoView {
+    let user = expect_context::<CurrentUser>().0;
+    let actions = expect_context::<AuthActions>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) => Either::Left(view! {
+                        <A href="/account" attr:class="who" attr:title="Your account">
+                            <span class="visually-hidden">"Signed in as "</span>
+                            {user.display_name().to_owned()}
+                        </A>
+                        <ActionForm action=actions.sign_out attr:class="inline-form">
+                            <button type="submit">"Sign out"</button>
+                        </ActionForm>
+                    }),
+                    _ => Either::Right(view! {
+                        <A href="/sign-in">"Sign in"</A>
+                        <A href="/sign-up" attr:class="button primary">"Sign up"</A>
+                    }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = expect_context::<AuthActions>().sign_up;
+    let form = FormState::new("sign_up", result_signal(move || action.value().get()));
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let deleted = move || query.read().get("deleted").is_some();
+    let sign_in_href = move || {
+        let next = next();
+        if next.is_empty() {
+            "/sign-in".to_owned()
+        } else {
+            format!("/sign-in?next={}", encode_query_value(&next))
+        }
+    };
+    view! {
+        <Title text="Create your account" />
+        <RequireSignedOut>
+            <section class="card narrow">
+                <h1>"Create your account"</h1>
+                <Show when=deleted>
+                    <p class="notice" role="status">"Your account and its tasks were deleted."</p>
+                </Show>
+                <ActionForm action=action attr:class="form" attr:novalidate=true>
+                    <FormAlert form fields=vec!["email", "name", "password"] />
+                    <input type="hidden" name="next" value=next />
+                    <Field form name="email" label="Email" kind="email" autocomplete="email"
+                        required=true keep_value=true />
+                    <Field form name="name" label="Name (optional)" autocomplete="name"
+                        hint="Shown at the top of your page instead of your email." keep_value=true />
+                    <Field form name="password" label="Password" kind="password"
+                        autocomplete="new-password" required=true minlength=PASSWORD_MIN_CHARS as u32
+                        hint="At least 12 characters. A few unrelated words make a strong one." />
+                    <button type="submit" class="primary wide" disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
+                    </button>
+                </ActionForm>
+                <p class="switch">"Already have an account? " <a href=sign_in_href>"Sign in"</a></p>
+            </section>
+        </RequireSignedOut>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = expect_context::<AuthActions>().sign_in;
+    let form = FormState::new("sign_in", result_signal(move || action.value().get()));
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let sign_up_href = move || {
+        let next = next();
+        if next.is_empty() {
+            "/sign-up".to_owned()
+        } else {
+            format!("/sign-up?next={}", encode_query_value(&next))
+        }
+    };
+    view! {
+        <Title text="Sign in" />
+        <RequireSignedOut>
+            <section class="card narrow">
+                <h1>"Sign in"</h1>
+                <ActionForm action=action attr:class="form" attr:novalidate=true>
+                    <FormAlert form fields=vec!["email", "password"] />
+                    <input type="hidden" name="next" value=next />
+                    <Field form name="email" label="Email" kind="email" autocomplete="username"
+                        required=true keep_value=true />
+                    <Field form name="password" label="Password" kind="password"
+                        autocomplete="current-password" required=true />
+                    <button type="submit" class="primary wide" disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+                <p class="switch">"New here? " <a href=sign_up_href>"Create an account"</a></p>
+            </section>
+        </RequireSignedOut>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! {
+        <Title text="Your account" />
+        <RequireUser>
+            <AccountForms />
+        </RequireUser>
+    }
+}
+
+#[component]
+fn AccountForms() -> impl IntoView {
+    let user = expect_context::<CurrentUser>().0;
+    let actions = expect_context::<AuthActions>();
+    let query = use_query_map();
+    let done = move || query.read().get("done");
+
+    let profile = FormState::new(
+        "update_profile",
+        result_signal(move || actions.update_profile.value().get()),
+    );
+    let password = FormState::new(
+        "change_password",
+        result_signal(move || actions.change_password.value().get()),
+    );
+    let delete = FormState::new(
+        "delete_account",
+        result_signal(move || actions.delete_account.value().get()),
+    );
+
+    view! {
+        <h1>"Your account"</h1>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let user = user.await.ok().flatten();
+                let email = user.as_ref().map(|u| u.email.clone()).unwrap_or_default();
+                let name = user.and_then(|u| u.name).unwrap_or_default();
+                view! {
+                    <section class="card stack" aria-labelledby="profile-heading">
+                        <h2 id="profile-heading">"Profile"</h2>
+                        <p>"Signed in as " <strong data-testid="account-email">{email}</strong></p>
+                        <Show when=move || done().as_deref() == Some("profile")>
+                            <p class="notice" role="status">"Your name was saved."</p>
+                        </Show>
+                        <ActionForm action=actions.update_profile attr:class="form" attr:novalidate=true>
+                            <FormAlert form=profile fields=vec!["name"] />
+                            <Field form=profile name="name" label="Name" autocomplete="name"
+                                value=name keep_value=true hint="Leave empty to be shown by your email." />
+                            <button type="submit" class="primary">"Save name"</button>
+                        </ActionForm>
+                    </section>
+                }
+            })}
+        </Suspense>
+
+        <section class="card stack" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Change password"</h2>
+            <p class="hint">"Changing it signs you out everywhere else."</p>
+            <Show when=move || done().as_deref() == Some("password")>
+                <p class="notice" role="status">"Your password was changed. Other sessions were signed out."</p>
+            </Show>
+            <ActionForm action=actions.change_password attr:class="form" attr:novalidate=true>
+                <FormAlert form=password fields=vec!["current_password", "new_password"] />
+                <Field form=password name="current_password" label="Current password" kind="password"
+                    autocomplete="current-password" required=true />
+                <Field form=password name="new_password" label="New password" kind="password"
+                    autocomplete="new-password" required=true minlength=PASSWORD_MIN_CHARS as u32
+                    hint="At least 12 characters." />
+                <button type="submit" class="primary">"Change password"</button>
+            </ActionForm>
+        </section>
+
+        <section class="card stack danger-zone" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete account"</h2>
+            <p>"This deletes your account and all of your tasks. It cannot be undone."</p>
+            <ActionForm action=actions.delete_account attr:class="form" attr:novalidate=true>
+                <FormAlert form=delete fields=vec!["password"] />
+                <Field form=delete name="password" label="Your password" kind="password"
+                    autocomplete="current-password" required=true />
+                <button type="submit" class="danger">"Delete my account"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,204 @@
+//! Cross-site request refusal and security headers, as axum middleware.
+
+use axum::{
+    extract::{Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+/// What the middleware needs to know about the site.
+#[derive(Clone, Debug)]
+pub struct SiteSecurity {
+    /// The public origin (`https://tasks.example.com`), when configured; requests whose
+    /// `Origin` equals it are same-site even behind a proxy that rewrites `Host`.
+    pub origin: Option<String>,
+    /// Served over HTTPS: send HSTS.
+    pub https: bool,
+}
+
+/// Refuses state-changing requests that come from another site. Leptos server functions
+/// have no CSRF protection of their own; this is the check of modern browsers' fetch
+/// metadata, with the `Origin` header as the fallback:
+/// - `Sec-Fetch-Site`, when sent, must be `same-origin` or `none` (typed by the person);
+/// - `Origin`, when sent, must name this site (its host equals the `Host` header, or it is
+///   the configured public origin).
+///
+/// Requests with neither header (old browsers, scripts, curl) are not cross-site requests
+/// from a browser, and pass. Safe methods always pass: no state changes over GET.
+pub async fn refuse_cross_site(
+    State(site): State<SiteSecurity>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
+    if !safe && is_cross_site(req.headers(), site.origin.as_deref()) {
+        tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-site request refused");
+        return (StatusCode::FORBIDDEN, "Cross-site request refused.\n").into_response();
+    }
+    next.run(req).await
+}
+
+fn is_cross_site(headers: &HeaderMap, site_origin: Option<&str>) -> bool {
+    if let Some(fetch_site) = headers.get("sec-fetch-site") {
+        if !matches!(fetch_site.as_bytes(), b"same-origin" | b"none") {
+            return true;
+        }
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return false;
+    };
+    if site_origin.is_some_and(|site| site.eq_ignore_ascii_case(origin)) {
+        return false;
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_authority = origin
+        .split_once("://")
+        .map(|(_, authority)| authority.trim_end_matches('/'));
+    match (origin_authority, host) {
+        (Some(authority), Some(host)) => !authority.eq_ignore_ascii_case(host),
+        _ => true, // "null" or an origin we cannot read
+    }
+}
+
+/// Headers for every answer. Pages set their own Content-Security-Policy with a fresh nonce
+/// (see `app::shell`); anything else gets one that allows nothing. Everything but the static
+/// assets is `no-store`: pages show private data.
+pub async fn security_headers(
+    State(site): State<SiteSecurity>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut HeaderMap, name: header::HeaderName, value: &'static str| {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'",
+    );
+    if site.https {
+        set(
+            h,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        );
+    }
+    if !is_static_asset(&path) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/favicon.ico"
+}
+
+/// The policy of an HTML page: scripts only from this site or inline with this response's
+/// nonce, WASM allowed to compile, nothing framed, forms only posted here.
+pub fn page_csp(nonce: &str, dev_reload: Option<String>) -> String {
+    let connect = match dev_reload {
+        Some(ws) => format!("'self' {ws}"),
+        None => "'self'".to_owned(),
+    };
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src {connect}; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_requests_pass() {
+        assert!(!is_cross_site(
+            &headers(&[
+                ("sec-fetch-site", "same-origin"),
+                ("origin", "http://127.0.0.1:3000"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            None
+        ));
+        assert!(
+            !is_cross_site(&headers(&[("host", "127.0.0.1:3000")]), None),
+            "no browser headers"
+        );
+        assert!(
+            !is_cross_site(&headers(&[("sec-fetch-site", "none")]), None),
+            "typed by the person"
+        );
+    }
+
+    #[test]
+    fn cross_site_requests_are_caught_by_either_header() {
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            None
+        ));
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            None
+        ));
+        assert!(is_cross_site(
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            None
+        ));
+        assert!(is_cross_site(
+            &headers(&[("origin", "null"), ("host", "127.0.0.1:3000")]),
+            None
+        ));
+        assert!(
+            is_cross_site(
+                &headers(&[
+                    ("origin", "http://127.0.0.1:3001"),
+                    ("host", "127.0.0.1:3000")
+                ]),
+                None
+            ),
+            "another port is another origin"
+        );
+    }
+
+    #[test]
+    fn the_configured_public_origin_passes_behind_a_proxy() {
+        let h = headers(&[
+            ("origin", "https://tasks.example.com"),
+            ("host", "10.0.0.5:3000"),
+        ]);
+        assert!(is_cross_site(&h, None));
+        assert!(!is_cross_site(&h, Some("https://tasks.example.com")));
+    }
+
+    #[test]
+    fn the_page_policy_carries_the_nonce_and_forbids_framing() {
+        let csp = page_csp("abc123", None);
+        assert!(csp.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+}
