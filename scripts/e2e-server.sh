@@ -17,4 +17,6 @@ export LEPTOS_SITE_ROOT=target/site
 export LEPTOS_SITE_PKG_DIR=pkg
 export LEPTOS_ENV=PROD
 export RUST_LOG=${RUST_LOG:-warn}
+# Every test signs up from 127.0.0.1: the per-address limit would soon refuse them.
+export AUTH_ADDRESS_LIMIT=${AUTH_ADDRESS_LIMIT:-100000}
 exec "target/$profile/tasklist"

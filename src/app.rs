@@ -8,15 +8,14 @@ use leptos_router::{
 };
 
 use crate::{
-    auth::ui::{provide_auth, AccountMenu, AccountPage, RequireUser, SignInPage, SignUpPage},
+    auth::ui::{provide_auth, AccountMenu, AccountPage, SignInPage, SignUpPage},
+    tasks::ui::TasksPage,
     theme::{remembered_theme, ThemeToggle},
 };
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = remembered_theme().map(|t| t.as_str());
-    #[cfg(feature = "ssr")]
-    set_page_csp(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme>
@@ -33,24 +32,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
-    }
-}
-
-/// Every page gets a Content-Security-Policy that allows inline scripts only with this
-/// response's nonce (the hydration script carries it).
-#[cfg(feature = "ssr")]
-fn set_page_csp(options: &LeptosOptions) {
-    let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
-    let dev_reload = (options.env == leptos::config::Env::DEV)
-        .then(|| format!("ws://{}:{}", options.site_addr.ip(), options.reload_port));
-    let policy = crate::security::page_csp(&nonce, dev_reload);
-    if let Ok(value) = http::HeaderValue::from_str(&policy) {
-        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
@@ -84,7 +65,7 @@ pub fn App() -> impl IntoView {
                 </header>
                 <main id="main" class="site-main" tabindex="-1">
                     <Routes fallback=NotFound>
-                        <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("") view=TasksPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("sign-up") view=SignUpPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
@@ -92,18 +73,6 @@ pub fn App() -> impl IntoView {
                 </main>
             </div>
         </Router>
-    }
-}
-
-#[component]
-fn HomePage() -> impl IntoView {
-    view! {
-        <Title text="" />
-        <RequireUser>
-            <section class="hero">
-                <h1>"Your tasks"</h1>
-            </section>
-        </RequireUser>
     }
 }
 

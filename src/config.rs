@@ -34,6 +34,9 @@ pub struct Config {
     pub auth_address_limit: i64,
     /// `AUTH_WINDOW_SECS`, default 900 (15 minutes): the window of both limits.
     pub auth_window: Duration,
+    /// `CLEANUP_INTERVAL_SECS`, default 60: how often expired sessions and old sign-in
+    /// counters are deleted.
+    pub cleanup_interval: Duration,
 }
 
 /// A connection string whose password never reaches a log.
@@ -72,6 +75,7 @@ impl fmt::Debug for Config {
             .field("sign_in_max_failures", &self.sign_in_max_failures)
             .field("auth_address_limit", &self.auth_address_limit)
             .field("auth_window", &self.auth_window)
+            .field("cleanup_interval", &self.cleanup_interval)
             .finish_non_exhaustive()
     }
 }
@@ -144,6 +148,12 @@ impl Config {
                 &lookup,
                 "AUTH_WINDOW_SECS",
                 900u64,
+                1..=DAY,
+            )?),
+            cleanup_interval: Duration::from_secs(parse_number(
+                &lookup,
+                "CLEANUP_INTERVAL_SECS",
+                60u64,
                 1..=DAY,
             )?),
         })

@@ -63,9 +63,39 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+pub use ssr::server_fn_error_status;
+
+#[cfg(feature = "ssr")]
 mod ssr {
     use super::AppError;
+    use axum::{body::Body, extract::Request, middleware::Next, response::Response};
     use http::StatusCode;
+
+    /// The largest error body worth decoding; server-function errors are a few bytes.
+    const MAX_ERROR_BODY: usize = 16 * 1024;
+
+    /// Server functions answer every error with 500. This gives each `AppError` its own
+    /// status (401, 404, 422, ...), including the errors raised before the function runs,
+    /// such as arguments that do not parse. Redirects (plain form posts) are left alone.
+    pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
+        let res = next.run(req).await;
+        if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+            || !res
+                .headers()
+                .contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+        {
+            return res;
+        }
+        let (mut parts, body) = res.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
+            parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+            return Response::from_parts(parts, Body::empty());
+        };
+        if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+            parts.status = error.status_code();
+        }
+        Response::from_parts(parts, Body::from(bytes))
+    }
 
     impl AppError {
         pub fn status_code(&self) -> StatusCode {

@@ -52,6 +52,7 @@ pub struct FormState {
     pub id: &'static str,
     error: Signal<Option<AppError>>,
     flash: Signal<Option<FormFlash>>,
+    kept: Resource<Result<Option<FormFlash>, AppError>>,
 }
 
 impl FormState {
@@ -67,9 +68,19 @@ impl FormState {
             Some(Ok(_)) => None,
             None => flash.get().map(|f| f.error),
         });
-        let state = Self { id, error, flash };
+        let state = Self {
+            id,
+            error,
+            flash,
+            kept,
+        };
         state.focus_first_error();
         state
+    }
+
+    /// Waits for the kept flash, so a page rendered on the server shows it.
+    pub async fn loaded(self) {
+        let _ = self.kept.await;
     }
 
     pub fn error(&self) -> Option<AppError> {
@@ -114,12 +125,15 @@ impl FormState {
                     }
                     _ => format!("{prefix}-alert"),
                 };
-                if let Some(el) = document()
-                    .get_element_by_id(&target)
-                    .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
-                {
-                    let _ = el.focus();
-                }
+                // After this change has reached the DOM (the message is no longer hidden).
+                request_animation_frame(move || {
+                    if let Some(el) = document()
+                        .get_element_by_id(&target)
+                        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        let _ = el.focus();
+                    }
+                });
             });
         }
     }

@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod error;
 pub mod forms;
+pub mod tasks;
 pub mod theme;
 
 #[cfg(feature = "ssr")]

@@ -15,6 +15,20 @@ pub struct SiteSecurity {
     pub origin: Option<String>,
     /// Served over HTTPS: send HSTS.
     pub https: bool,
+    /// In development, the websocket of cargo-leptos' live reload (`ws://host:port`).
+    pub dev_reload: Option<String>,
+}
+
+/// The CSP nonce of one response, made by `security_headers` and handed to Leptos through
+/// the request's extensions, so the hydration script carries the nonce the header allows.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+impl CspNonce {
+    fn new() -> Self {
+        // 122 random bits from the OS generator, as hex: a valid and unguessable nonce.
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
 }
 
 /// Refuses state-changing requests that come from another site. Leptos server functions
@@ -64,17 +78,28 @@ fn is_cross_site(headers: &HeaderMap, site_origin: Option<&str>) -> bool {
     }
 }
 
-/// Headers for every answer. Pages set their own Content-Security-Policy with a fresh nonce
-/// (see `app::shell`); anything else gets one that allows nothing. Everything but the static
-/// assets is `no-store`: pages show private data.
+/// Headers for every answer. An HTML page gets a Content-Security-Policy with a fresh nonce
+/// (also given to Leptos for its inline hydration script); anything else gets one that
+/// allows nothing. Everything but the static assets is `no-store`: pages show private data.
 pub async fn security_headers(
     State(site): State<SiteSecurity>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_owned();
+    let nonce = CspNonce::new();
+    req.extensions_mut().insert(nonce.clone());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    let is_html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce.0, site.dev_reload.clone())) {
+            h.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     let set = |h: &mut HeaderMap, name: header::HeaderName, value: &'static str| {
         if !h.contains_key(&name) {
             h.insert(name, HeaderValue::from_static(value));

@@ -40,9 +40,6 @@ pub struct AppState {
     pub site: SiteSecurity,
 }
 
-/// How often expired sessions and sign-in counters are deleted.
-const CLEANUP_PERIOD: Duration = Duration::from_secs(60);
-
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("could not reach the database ({0}); is it running? `scripts/db.sh start` starts the project-local one")]
@@ -90,6 +87,7 @@ impl Application {
             store.clone(),
             pool.clone(),
             limits.window,
+            config.cleanup_interval,
         ));
         let state = AppState {
             leptos_options,
@@ -104,6 +102,13 @@ impl Application {
             site: SiteSecurity {
                 origin: config.site_url.clone(),
                 https: config.https(),
+                dev_reload: (config.leptos.env == leptos::config::Env::DEV).then(|| {
+                    format!(
+                        "ws://{}:{}",
+                        config.leptos.site_addr.ip(),
+                        config.leptos.reload_port
+                    )
+                }),
             },
         };
         Ok(Self {
@@ -165,8 +170,13 @@ pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
 }
 
 /// Deletes expired sessions and sign-in counters, until aborted at shutdown.
-async fn clean_up_periodically(store: PostgresStore, pool: PgPool, window: Duration) {
-    let mut tick = tokio::time::interval(CLEANUP_PERIOD);
+async fn clean_up_periodically(
+    store: PostgresStore,
+    pool: PgPool,
+    window: Duration,
+    period: Duration,
+) {
+    let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
         if let Err(err) = store.delete_expired().await {
@@ -204,12 +214,14 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
     // Each `.layer` wraps the ones before it: the last is the outermost.
     Router::new()
         .route("/healthz", get(health::healthz))
-        // (leptos_axum gives each page a fresh CSP nonce; the fallback below needs asking.)
-        .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
+        .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
+            shell(leptos_options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(leptos::nonce::provide_nonce, shell))
+        >(provide_csp_nonce, shell))
+        .layer(middleware::from_fn(crate::error::server_fn_error_status))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             site.clone(),
@@ -225,6 +237,16 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .layer(trace)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Hands the nonce of this response's CSP header (see `security::security_headers`) to
+/// Leptos, which puts it on the inline hydration script.
+fn provide_csp_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<security::CspNonce>().cloned());
+    if let Some(security::CspNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
 }
 
 async fn shutdown_signal() {

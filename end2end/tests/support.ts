@@ -18,3 +18,33 @@ export function collectErrors(page: Page): string[] {
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
 }
+
+let counter = 0;
+
+/** A fresh email and a strong password, unique across workers and runs. */
+export function newPerson() {
+  counter += 1;
+  const id = `${Date.now().toString(36)}${process.pid.toString(36)}${counter}`;
+  return { email: `e2e-${id}@example.com`, password: `maple ${id} orbit cello`, name: `Tester ${counter}` };
+}
+
+/** Signs a new person up through the form and waits for their (empty) task page. */
+export async function signUp(page: Page, person = newPerson()) {
+  await page.goto('/sign-up');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Name (optional)').fill(person.name);
+  await page.getByLabel('Password', { exact: true }).fill(person.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: 'Your tasks' })).toBeVisible();
+  await hydrated(page);
+  return person;
+}
+
+/** Adds a task with the new-task form (Enter in the title). */
+export async function addTask(page: Page, title: string) {
+  const input = page.getByLabel('What needs doing?');
+  await input.fill(title);
+  await input.press('Enter');
+  await expect(page.getByTestId('task').filter({ hasText: title }).first()).toBeVisible();
+}

@@ -42,21 +42,35 @@ pub fn provide_auth() {
         change_password: ServerAction::new(),
         delete_account: ServerAction::new(),
     };
+    // Reload only after an action succeeded: a refused sign-in changes no one, and reloading
+    // would re-render the form that shows its error.
     let user = Resource::new(
         move || {
             (
-                actions.sign_up.version().get(),
-                actions.sign_in.version().get(),
-                actions.sign_out.version().get(),
-                actions.update_profile.version().get(),
-                actions.change_password.version().get(),
-                actions.delete_account.version().get(),
+                succeeded(actions.sign_up),
+                succeeded(actions.sign_in),
+                succeeded(actions.sign_out),
+                succeeded(actions.update_profile),
+                succeeded(actions.change_password),
+                succeeded(actions.delete_account),
             )
         },
         |_| super::api::get_current_user(),
     );
     provide_context(actions);
     provide_context(CurrentUser(user));
+}
+
+/// The version of `action`'s latest answer if it succeeded.
+fn succeeded<S>(action: ServerAction<S>) -> Option<usize>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    action
+        .value()
+        .with(|v| matches!(v, Some(Ok(_))))
+        .then(|| action.version().get())
 }
 
 fn result_signal<O: Clone + Send + Sync + 'static>(
@@ -80,13 +94,18 @@ fn here() -> String {
 }
 
 /// Renders `children` for a signed-in person; sends anyone else to sign in, then back here.
+/// `forms` are the forms of the page, whose kept errors are loaded before it renders.
 #[component]
-pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
+pub fn RequireUser(#[prop(optional)] forms: Vec<FormState>, children: ChildrenFn) -> impl IntoView {
     let user = expect_context::<CurrentUser>().0;
     let children = StoredValue::new(children);
+    let forms = StoredValue::new(forms);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                for form in forms.get_value() {
+                    form.loaded().await;
+                }
                 match user.await {
                     Ok(Some(_)) => Either::Left(children.with_value(|c| c())),
                     Ok(None) | Err(AppError::Unauthorized) => {
@@ -102,13 +121,14 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
 
 /// Renders `children` for a signed-out visitor; sends a signed-in person on to `?next=`.
 #[component]
-fn RequireSignedOut(children: ChildrenFn) -> impl IntoView {
+fn RequireSignedOut(form: FormState, children: ChildrenFn) -> impl IntoView {
     let user = expect_context::<CurrentUser>().0;
     let query = use_query_map();
     let children = StoredValue::new(children);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                form.loaded().await;
                 match user.await {
                     Ok(Some(_)) => {
                         let path = safe_next(query.read_untracked().get("next").as_deref());
@@ -175,7 +195,7 @@ pub fn SignUpPage() -> impl IntoView {
     };
     view! {
         <Title text="Create your account" />
-        <RequireSignedOut>
+        <RequireSignedOut form>
             <section class="card narrow">
                 <h1>"Create your account"</h1>
                 <Show when=deleted>
@@ -191,7 +211,7 @@ pub fn SignUpPage() -> impl IntoView {
                     <Field form name="password" label="Password" kind="password"
                         autocomplete="new-password" required=true minlength=PASSWORD_MIN_CHARS as u32
                         hint="At least 12 characters. A few unrelated words make a strong one." />
-                    <button type="submit" class="primary wide" disabled=move || action.pending().get()>
+                    <button type="submit" class="primary wide" aria-busy=move || action.pending().get().to_string()>
                         {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
                     </button>
                 </ActionForm>
@@ -217,7 +237,7 @@ pub fn SignInPage() -> impl IntoView {
     };
     view! {
         <Title text="Sign in" />
-        <RequireSignedOut>
+        <RequireSignedOut form>
             <section class="card narrow">
                 <h1>"Sign in"</h1>
                 <ActionForm action=action attr:class="form" attr:novalidate=true>
@@ -227,7 +247,7 @@ pub fn SignInPage() -> impl IntoView {
                         required=true keep_value=true />
                     <Field form name="password" label="Password" kind="password"
                         autocomplete="current-password" required=true />
-                    <button type="submit" class="primary wide" disabled=move || action.pending().get()>
+                    <button type="submit" class="primary wide" aria-busy=move || action.pending().get().to_string()>
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
@@ -239,21 +259,7 @@ pub fn SignInPage() -> impl IntoView {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    view! {
-        <Title text="Your account" />
-        <RequireUser>
-            <AccountForms />
-        </RequireUser>
-    }
-}
-
-#[component]
-fn AccountForms() -> impl IntoView {
-    let user = expect_context::<CurrentUser>().0;
     let actions = expect_context::<AuthActions>();
-    let query = use_query_map();
-    let done = move || query.read().get("done");
-
     let profile = FormState::new(
         "update_profile",
         result_signal(move || actions.update_profile.value().get()),
@@ -266,6 +272,20 @@ fn AccountForms() -> impl IntoView {
         "delete_account",
         result_signal(move || actions.delete_account.value().get()),
     );
+    view! {
+        <Title text="Your account" />
+        <RequireUser forms=vec![profile, password, delete]>
+            <AccountForms profile password delete />
+        </RequireUser>
+    }
+}
+
+#[component]
+fn AccountForms(profile: FormState, password: FormState, delete: FormState) -> impl IntoView {
+    let user = expect_context::<CurrentUser>().0;
+    let actions = expect_context::<AuthActions>();
+    let query = use_query_map();
+    let done = move || query.read().get("done");
 
     view! {
         <h1>"Your account"</h1>

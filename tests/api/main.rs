@@ -8,3 +8,4 @@ mod health;
 mod helpers;
 mod pages;
 mod schema;
+mod tasks;

@@ -1,0 +1,324 @@
+//! Tasks: each person's own list. Shared with the browser: the DTOs, the filter and the
+//! validating newtypes, so input is checked as it is typed and, authoritatively, on the server.
+
+pub mod api;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+pub const TITLE_MAX_CHARS: usize = 200;
+pub const DESCRIPTION_MAX_CHARS: usize = 1000;
+/// Tasks per page of the list; the rest is reached with "load more".
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How many of the person's tasks are still to do and how many are done.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub active: i64,
+    pub completed: i64,
+}
+
+impl Counts {
+    pub fn total(&self) -> i64 {
+        self.active + self.completed
+    }
+
+    /// "1 item left", "3 items left".
+    pub fn items_left(&self) -> String {
+        match self.active {
+            1 => "1 item left".to_owned(),
+            n => format!("{n} items left"),
+        }
+    }
+}
+
+/// One page of the list, newest first, and where the next one starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskPage {
+    pub tasks: Vec<Task>,
+    pub next_cursor: Option<String>,
+    pub counts: Counts,
+}
+
+/// Which tasks the list shows; it lives in the URL as `?filter=`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Filter {
+    #[default]
+    All,
+    Active,
+    Completed,
+}
+
+impl Filter {
+    /// Unknown or missing values mean all tasks: a bad link still shows the list.
+    pub fn from_query(value: Option<&str>) -> Self {
+        match value {
+            Some("active") => Self::Active,
+            Some("completed") => Self::Completed,
+            _ => Self::All,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Active => "active",
+            Self::Completed => "completed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Active => "Active",
+            Self::Completed => "Completed",
+        }
+    }
+
+    /// The `completed` value this filter keeps, if it keeps only one.
+    pub fn completed(self) -> Option<bool> {
+        match self {
+            Self::All => None,
+            Self::Active => Some(false),
+            Self::Completed => Some(true),
+        }
+    }
+
+    pub fn shows(self, task: &Task) -> bool {
+        self.completed().is_none_or(|c| c == task.completed)
+    }
+
+    /// The query string for this filter (`""` for all).
+    pub fn query(self) -> String {
+        match self {
+            Self::All => String::new(),
+            f => format!("?filter={}", f.as_str()),
+        }
+    }
+}
+
+/// A position in the newest-first list: the `created_at` and `id` of the last task shown.
+/// Written as `<microseconds>.<id>`; anything else is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn after(task: &Task) -> Self {
+        Self {
+            created_at: task.created_at,
+            id: task.id,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.created_at.timestamp_micros(), self.id)
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let bad = || AppError::BadRequest("that page link is not valid".into());
+        let (micros, id) = raw.split_once('.').ok_or_else(bad)?;
+        let micros: i64 = micros.parse().map_err(|_| bad())?;
+        let id: i64 = id.parse().map_err(|_| bad())?;
+        let created_at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+        if id <= 0 {
+            return Err(bad());
+        }
+        Ok(Self { created_at, id })
+    }
+}
+
+/// A task title: trimmed, 1 to 200 characters, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskTitle(String);
+
+impl TaskTitle {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let title = raw.trim();
+        if title.is_empty() {
+            return Err(AppError::validation("title", "Enter a title for the task."));
+        }
+        let chars = title.chars().count();
+        if chars > TITLE_MAX_CHARS {
+            return Err(AppError::validation(
+                "title",
+                format!("Keep the title to {TITLE_MAX_CHARS} characters or fewer (this one has {chars})."),
+            ));
+        }
+        if title.chars().any(char::is_control) {
+            return Err(AppError::validation(
+                "title",
+                "The title cannot contain control characters such as line breaks.",
+            ));
+        }
+        Ok(Self(title.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An optional description: trimmed (blank means none), at most 1000 characters, line
+/// breaks and tabs allowed but no other control characters. `\r\n` is stored as `\n`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskDescription(Option<String>);
+
+impl TaskDescription {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let text = raw.replace("\r\n", "\n");
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Self(None));
+        }
+        let chars = text.chars().count();
+        if chars > DESCRIPTION_MAX_CHARS {
+            return Err(AppError::validation(
+                "description",
+                format!(
+                    "Keep the description to {DESCRIPTION_MAX_CHARS} characters or fewer (this one has {chars})."
+                ),
+            ));
+        }
+        if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(AppError::validation(
+                "description",
+                "The description cannot contain control characters.",
+            ));
+        }
+        Ok(Self(Some(text.to_owned())))
+    }
+
+    pub fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_trimmed_and_must_not_be_blank() {
+        assert_eq!(
+            TaskTitle::parse("  Buy milk ").unwrap().as_str(),
+            "Buy milk"
+        );
+        for blank in ["", "   ", "\t"] {
+            let err = TaskTitle::parse(blank).unwrap_err();
+            assert_eq!(
+                err.field_message("title").unwrap(),
+                "Enter a title for the task."
+            );
+        }
+    }
+
+    #[test]
+    fn titles_are_at_most_200_characters_not_bytes() {
+        assert!(TaskTitle::parse(&"é".repeat(200)).is_ok());
+        assert!(TaskTitle::parse(&"a".repeat(201)).is_err());
+        assert!(TaskTitle::parse(&"é".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn titles_refuse_control_characters() {
+        assert!(TaskTitle::parse("a\nb").is_err());
+        assert!(TaskTitle::parse("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn text_is_kept_exactly_as_typed() {
+        for t in [
+            "<script>alert(1)</script>",
+            "'); drop table tasks; --",
+            "emoji 🎉 ok",
+        ] {
+            assert_eq!(TaskTitle::parse(t).unwrap().as_str(), t);
+        }
+    }
+
+    #[test]
+    fn descriptions_are_optional_and_at_most_1000_characters() {
+        assert_eq!(TaskDescription::parse("  ").unwrap().as_deref(), None);
+        assert!(TaskDescription::parse(&"ü".repeat(1000)).is_ok());
+        let err = TaskDescription::parse(&"ü".repeat(1001)).unwrap_err();
+        assert!(err.field_message("description").unwrap().contains("1000"));
+    }
+
+    #[test]
+    fn descriptions_keep_line_breaks_but_no_other_control_characters() {
+        assert_eq!(
+            TaskDescription::parse("line one\r\nline two\tend")
+                .unwrap()
+                .as_deref(),
+            Some("line one\nline two\tend")
+        );
+        assert!(TaskDescription::parse("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn unknown_filters_mean_all() {
+        assert_eq!(Filter::from_query(Some("active")), Filter::Active);
+        assert_eq!(Filter::from_query(Some("completed")), Filter::Completed);
+        assert_eq!(Filter::from_query(Some("nonsense")), Filter::All);
+        assert_eq!(Filter::from_query(None), Filter::All);
+        assert_eq!(Filter::Active.query(), "?filter=active");
+        assert_eq!(Filter::All.query(), "");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_tampered_ones_are_refused() {
+        let c = Cursor {
+            created_at: DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap(),
+            id: 42,
+        };
+        assert_eq!(Cursor::parse(&c.encode()).unwrap(), c);
+        for bad in [
+            "",
+            "abc",
+            "1.2.3",
+            "12",
+            "x.5",
+            "5.x",
+            "1764000000123456.-1",
+            "99999999999999999999.1",
+        ] {
+            assert!(
+                matches!(Cursor::parse(bad), Err(AppError::BadRequest(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn items_left_has_the_right_plural() {
+        let c = |active| Counts {
+            active,
+            completed: 0,
+        };
+        assert_eq!(c(0).items_left(), "0 items left");
+        assert_eq!(c(1).items_left(), "1 item left");
+        assert_eq!(c(3).items_left(), "3 items left");
+    }
+}
