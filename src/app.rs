@@ -9,7 +9,7 @@ use leptos_router::{
 
 use crate::{
     auth::ui::{provide_auth, AccountMenu, AccountPage, SignInPage, SignUpPage},
-    tasks::ui::TasksPage,
+    tasks::ui::{TagsPage, TasksPage},
     theme::{remembered_theme, ThemeToggle},
 };
 
@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("sign-up") view=SignUpPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("tags") view=TagsPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>

@@ -1,12 +1,15 @@
 //! Builds the server: database pool and migrations, the router with its middleware, and a
 //! serve loop that finishes in-flight requests on SIGINT/SIGTERM.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, net::SocketAddr, str::FromStr, time::Duration};
 
 use axum::{extract::FromRef, middleware, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use sqlx::{postgres::PgPoolOptions, PgPool};
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
+};
 use tokio::{net::TcpListener, task::JoinHandle};
 use tower_http::{
     compression::CompressionLayer,
@@ -159,13 +162,17 @@ impl Application {
 /// One pool for the process: bounded, each idle connection checked before use, and a
 /// bounded wait for a free connection that ends in a clear error rather than a hang.
 pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
+    // Plan each execution with its real parameters: the list queries take their filters as
+    // parameters that may be null, and a generic plan could not leave the unused ones out.
+    let options = PgConnectOptions::from_str(config.database_url.expose())?
+        .options([("plan_cache_mode", "force_custom_plan")]);
     PgPoolOptions::new()
         .max_connections(config.db_max_connections)
         .min_connections(0)
         .acquire_timeout(config.db_acquire_timeout)
         .test_before_acquire(true)
         .idle_timeout(Duration::from_secs(10 * 60))
-        .connect(config.database_url.expose())
+        .connect_with(options)
         .await
 }
 

@@ -46,5 +46,8 @@ export async function addTask(page: Page, title: string) {
   const input = page.getByLabel('What needs doing?');
   await input.fill(title);
   await input.press('Enter');
-  await expect(page.getByTestId('task').filter({ hasText: title }).first()).toBeVisible();
+  const row = page.getByTestId('task').filter({ hasText: title }).first();
+  await expect(row).toBeVisible();
+  // Shown at once; wait until the server has confirmed it (no longer pending).
+  await expect(row).not.toHaveClass(/pending/);
 }

@@ -31,7 +31,9 @@ pub async fn sign_up(
 ) -> Result<User, AppError> {
     let result = async {
         let state = app_state()?;
-        if !throttle::address_allowed(&state.pool, &state.limits, client_address().await).await? {
+        if !throttle::take_address_attempt(&state.pool, &state.limits, client_address().await)
+            .await?
+        {
             return Err(AppError::TooManyRequests);
         }
         let email = Email::parse(&email)?;
@@ -68,11 +70,13 @@ pub async fn sign_in(
 ) -> Result<User, AppError> {
     let result = async {
         let state = app_state()?;
-        if !throttle::address_allowed(&state.pool, &state.limits, client_address().await).await? {
+        if !throttle::take_address_attempt(&state.pool, &state.limits, client_address().await)
+            .await?
+        {
             return Err(AppError::TooManyRequests);
         }
         let email = Email::parse(&email)?;
-        if !throttle::email_allowed(&state.pool, &state.limits, email.as_str()).await? {
+        if !throttle::take_sign_in_attempt(&state.pool, &state.limits, email.as_str()).await? {
             return Err(AppError::TooManyRequests);
         }
         let credentials = db::credentials_by_email(&state.pool, email.as_str()).await?;
@@ -81,8 +85,8 @@ pub async fn sign_in(
         let stored = credentials.as_ref().map(|c| c.password_hash.clone());
         let long = password.chars().count() > super::PASSWORD_MAX_CHARS;
         let verified = !long && state.passwords.verify(password, stored).await?;
+        // A failure stays counted: `take_sign_in_attempt` recorded it.
         let Some(credentials) = credentials.filter(|_| verified) else {
-            throttle::record_failure(&state.pool, email.as_str()).await?;
             return Err(AppError::validation(
                 "form",
                 "The email or password is not right.",

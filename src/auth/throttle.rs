@@ -4,6 +4,9 @@
 //! - per normalised email: after `max_failures` failed sign-ins within `window`, every
 //!   sign-in for that email (even with the right password) is refused until the oldest
 //!   failure leaves the window. Unknown emails are counted the same way.
+//!
+//! Both are checked and recorded under a PostgreSQL advisory lock on the email or address,
+//! so concurrent attempts cannot slip past the limit together.
 //! - per client address: at most `address_limit` sign-in and sign-up attempts per `window`.
 
 use std::{net::IpAddr, time::Duration};
@@ -25,12 +28,22 @@ fn interval(d: Duration) -> PgInterval {
     }
 }
 
-/// True when this email may try to sign in now.
-pub async fn email_allowed(
+/// Takes one sign-in attempt for `email`: false when its failures within the window have
+/// reached the limit. The attempt is recorded as a failure at once (a successful sign-in
+/// then clears it), under a per-email lock, so that guesses sent all at once cannot all
+/// pass the check before any of them is counted.
+pub async fn take_sign_in_attempt(
     pool: &PgPool,
     limits: &Limits,
     email: &str,
 ) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        r#"select 1 as "locked!" from (select pg_advisory_xact_lock(hashtext('sign_in:' || $1))) as l"#,
+        email,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let failures = sqlx::query_scalar!(
         r#"
         select count(*) as "count!" from sign_in_failures
@@ -39,16 +52,17 @@ pub async fn email_allowed(
         email,
         interval(limits.window),
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(failures < limits.max_failures)
-}
-
-pub async fn record_failure(pool: &PgPool, email: &str) -> Result<(), sqlx::Error> {
+    if failures >= limits.max_failures {
+        tx.commit().await?;
+        return Ok(false);
+    }
     sqlx::query!(r#"insert into sign_in_failures (email) values ($1)"#, email)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// A successful sign-in forgets the earlier failures of that email.
@@ -59,26 +73,43 @@ pub async fn clear_failures(pool: &PgPool, email: &str) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// Records an attempt from `address` and says whether it is within the limit.
-pub async fn address_allowed(
+/// Takes one sign-in or sign-up attempt for `address`: false when its attempts within the
+/// window have reached the limit. Counted and recorded under a per-address lock, so that
+/// attempts sent all at once get no more than the limit between them.
+pub async fn take_address_attempt(
     pool: &PgPool,
     limits: &Limits,
     address: IpAddr,
 ) -> Result<bool, sqlx::Error> {
     let address = address.to_string();
-    let earlier = sqlx::query_scalar!(
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        r#"select 1 as "locked!" from (select pg_advisory_xact_lock(hashtext('address:' || $1))) as l"#,
+        address,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let attempts = sqlx::query_scalar!(
         r#"
-        with attempt as (insert into auth_attempts (address) values ($1))
         select count(*) as "count!" from auth_attempts
         where address = $1 and attempted_at > now() - $2::interval
         "#,
         address,
         interval(limits.window),
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    // `earlier` does not see the row inserted by the same statement.
-    Ok(earlier < limits.address_limit)
+    let allowed = attempts < limits.address_limit;
+    if allowed {
+        sqlx::query!(
+            r#"insert into auth_attempts (address) values ($1)"#,
+            address
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(allowed)
 }
 
 /// Deletes rows that no window can count any more. Run periodically.

@@ -4,46 +4,105 @@
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
-use super::{Task, TaskPage};
+use super::{Tag, Task, TaskPage};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{db, Cursor, Filter, TaskDescription, TaskTitle, PAGE_SIZE},
+    super::{
+        check_tag_name, db,
+        query::{parse_due_date, parse_tags},
+        Cursor, ListQuery, Priority, TaskDescription, TaskTitle, PAGE_SIZE,
+    },
     crate::{
         auth::session::require_user,
         server::{app_state, finish, redirect_back},
     },
 };
 
-/// One page of the caller's tasks (`filter`: all, active or completed; `after`: a cursor
-/// from the previous page) with the counts of the whole list.
+/// The validated fields of an added or edited task.
+#[cfg(feature = "ssr")]
+struct Fields {
+    title: TaskTitle,
+    description: TaskDescription,
+    priority: Priority,
+    due_date: Option<chrono::NaiveDate>,
+    tags: Vec<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl Fields {
+    fn parse(
+        title: &str,
+        description: &str,
+        priority: &str,
+        due_date: &str,
+        tags: &str,
+    ) -> Result<Self, AppError> {
+        Ok(Self {
+            title: TaskTitle::parse(title)?,
+            description: TaskDescription::parse(description)?,
+            priority: Priority::parse(priority)?,
+            due_date: parse_due_date(due_date)?,
+            tags: parse_tags(tags)?,
+        })
+    }
+
+    fn as_db(&self) -> db::TaskFields<'_> {
+        db::TaskFields {
+            title: self.title.as_str(),
+            description: self.description.as_deref(),
+            priority: self.priority,
+            due_date: self.due_date,
+            tags: &self.tags,
+        }
+    }
+}
+
+/// One page of the caller's tasks in the view the URL describes (status `filter`,
+/// `priority`, `tag` name, `due`, search `q`, `sort`; unknown values are ignored) after the
+/// cursor `after`, with the counts of the whole list.
 #[server(prefix = "/api", endpoint = "list_tasks", input = GetUrl)]
+#[allow(clippy::too_many_arguments)]
 pub async fn list_tasks(
     filter: Option<String>,
+    priority: Option<String>,
+    tag: Option<String>,
+    due: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
     after: Option<String>,
 ) -> Result<TaskPage, AppError> {
     let user = require_user().await?;
     let state = app_state()?;
-    let filter = Filter::from_query(filter.as_deref());
+    let query = ListQuery::from_params(|name| match name {
+        "filter" => filter.clone(),
+        "priority" => priority.clone(),
+        "tag" => tag.clone(),
+        "due" => due.clone(),
+        "q" => q.clone(),
+        "sort" => sort.clone(),
+        _ => None,
+    });
     let after = after
         .filter(|a| !a.is_empty())
-        .map(|a| Cursor::parse(&a))
+        .map(|a| Cursor::parse(query.sort, &a))
         .transpose()?;
-    let (tasks, counts) = tokio::try_join!(
+    let today = chrono::Utc::now().date_naive();
+    let (mut tasks, counts) = tokio::try_join!(
         db::tasks_page(
             &state.pool,
             user.id,
-            filter.completed(),
-            after,
+            &query,
+            after.as_ref(),
+            today,
             PAGE_SIZE + 1
         ),
         db::counts(&state.pool, user.id),
     )?;
-    let mut tasks = tasks;
     let next_cursor = if tasks.len() as i64 > PAGE_SIZE {
         tasks.truncate(PAGE_SIZE as usize);
-        tasks.last().map(|t| Cursor::after(t).encode())
+        tasks.last().map(|t| Cursor::after(query.sort, t).encode())
     } else {
         None
     };
@@ -54,16 +113,27 @@ pub async fn list_tasks(
     })
 }
 
+/// Adds a task. `priority` is high, medium, low or empty; `due_date` is `YYYY-MM-DD` or
+/// empty; `tags` is a comma-separated list of names (new ones are created).
 #[server(prefix = "/api", endpoint = "add_task")]
-pub async fn add_task(title: String, description: Option<String>) -> Result<Task, AppError> {
-    let description = description.unwrap_or_default();
+pub async fn add_task(
+    title: String,
+    description: Option<String>,
+    priority: Option<String>,
+    due_date: Option<String>,
+    tags: Option<String>,
+) -> Result<Task, AppError> {
+    let (description, priority, due_date, tags) = (
+        description.unwrap_or_default(),
+        priority.unwrap_or_default(),
+        due_date.unwrap_or_default(),
+        tags.unwrap_or_default(),
+    );
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let title = TaskTitle::parse(&title)?;
-        let description = TaskDescription::parse(&description)?;
-        let task =
-            db::insert_task(&state.pool, user.id, title.as_str(), description.as_deref()).await?;
+        let fields = Fields::parse(&title, &description, &priority, &due_date, &tags)?;
+        let task = db::insert_task(&state.pool, user.id, fields.as_db()).await?;
         // Without JavaScript: back to the first page, where the new task is.
         redirect_back(&["after", "edit"]);
         Ok(task)
@@ -71,7 +141,13 @@ pub async fn add_task(title: String, description: Option<String>) -> Result<Task
     .await;
     finish(
         "add_task",
-        &[("title", &title), ("description", &description)],
+        &[
+            ("title", &title),
+            ("description", &description),
+            ("priority", &priority),
+            ("due_date", &due_date),
+            ("tags", &tags),
+        ],
         result,
     )
     .await
@@ -82,22 +158,23 @@ pub async fn update_task(
     id: i64,
     title: String,
     description: Option<String>,
+    priority: Option<String>,
+    due_date: Option<String>,
+    tags: Option<String>,
 ) -> Result<Task, AppError> {
-    let description = description.unwrap_or_default();
+    let (description, priority, due_date, tags) = (
+        description.unwrap_or_default(),
+        priority.unwrap_or_default(),
+        due_date.unwrap_or_default(),
+        tags.unwrap_or_default(),
+    );
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let title = TaskTitle::parse(&title)?;
-        let description = TaskDescription::parse(&description)?;
-        let task = db::update_task(
-            &state.pool,
-            user.id,
-            id,
-            title.as_str(),
-            description.as_deref(),
-        )
-        .await?
-        .ok_or(AppError::NotFound)?;
+        let fields = Fields::parse(&title, &description, &priority, &due_date, &tags)?;
+        let task = db::update_task(&state.pool, user.id, id, fields.as_db())
+            .await?
+            .ok_or(AppError::NotFound)?;
         redirect_back(&["edit"]);
         Ok(task)
     }
@@ -109,6 +186,9 @@ pub async fn update_task(
             ("id", &id),
             ("title", &title),
             ("description", &description),
+            ("priority", &priority),
+            ("due_date", &due_date),
+            ("tags", &tags),
         ],
         result,
     )
@@ -171,4 +251,54 @@ pub async fn clear_completed() -> Result<u64, AppError> {
     }
     .await;
     finish("task_action", &[], result).await
+}
+
+/// The caller's tags, A to Z, with how many tasks carry each.
+#[server(prefix = "/api", endpoint = "list_tags", input = GetUrl)]
+pub async fn list_tags() -> Result<Vec<Tag>, AppError> {
+    let user = require_user().await?;
+    let state = app_state()?;
+    Ok(db::tags_for_user(&state.pool, user.id).await?)
+}
+
+/// Renames one of the caller's tags; a name they already use (in any case) is refused.
+#[server(prefix = "/api", endpoint = "rename_tag")]
+pub async fn rename_tag(id: i64, name: String) -> Result<(), AppError> {
+    let result = async {
+        let user = require_user().await?;
+        let state = app_state()?;
+        check_tag_name("name", &name)?;
+        db::rename_tag(&state.pool, user.id, id, name.trim())
+            .await
+            .map_err(
+                |err| match err.as_database_error().and_then(|e| e.constraint()) {
+                    Some(db::TAG_NAME_UNIQUE_CONSTRAINT) => {
+                        AppError::validation("name", "You already have a tag with that name.")
+                    }
+                    _ => AppError::from(err),
+                },
+            )?
+            .ok_or(AppError::NotFound)?;
+        redirect_back(&["edit"]);
+        Ok(())
+    }
+    .await;
+    let id = id.to_string();
+    finish("rename_tag", &[("id", &id), ("name", &name)], result).await
+}
+
+/// Deletes one of the caller's tags; the tasks stay, without it.
+#[server(prefix = "/api", endpoint = "delete_tag")]
+pub async fn delete_tag(id: i64) -> Result<(), AppError> {
+    let result = async {
+        let user = require_user().await?;
+        let state = app_state()?;
+        if !db::delete_tag(&state.pool, user.id, id).await? {
+            return Err(AppError::NotFound);
+        }
+        redirect_back(&["edit"]);
+        Ok(())
+    }
+    .await;
+    finish("rename_tag", &[], result).await
 }

@@ -1,100 +1,499 @@
-//! Task queries. Every statement takes the owner's id and has it in its `where`: there is
-//! no function here that reads or writes a task by id alone. A task that is not the
-//! caller's is, to every function, a task that does not exist.
+//! Task and tag queries. Every statement takes the owner's id and has it in its `where`:
+//! there is no function here that reads or writes a task or a tag by id alone. A task that
+//! is not the caller's is, to every function, a task that does not exist.
+//!
+//! The list has one query per sort order. Each takes every filter as a bind parameter that
+//! may be null ("no filter"); the pool's connections plan each execution with its actual
+//! values (`plan_cache_mode = force_custom_plan`, see `startup::connect`), so a null filter
+//! costs nothing and the index of the sort order is used.
+//!
+//! sqlx maps `timestamptz` and `date` to the `time` crate when its feature is on (the session
+//! store turns it on); `"created_at: _"` and `as _` let these queries use chrono's types.
 
-use sqlx::PgPool;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{Counts, Cursor, Task};
+use super::{Counts, Cursor, ListQuery, Priority, Sort, Tag, Task};
 
-// sqlx maps `timestamptz` to the `time` crate when its feature is on (the session store
-// turns it on); `"created_at: _"` and `as _` let these queries use chrono's types instead.
+/// A `tasks` row as the queries return it.
+struct TaskRow {
+    id: i64,
+    title: String,
+    description: Option<String>,
+    completed: bool,
+    priority: i16,
+    due_date: Option<NaiveDate>,
+    tags: Vec<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
 
-/// A page of `user`'s tasks, newest first (ties broken by id), optionally only the
-/// completed or only the active ones, starting after `after`.
-pub async fn tasks_page(
-    pool: &PgPool,
-    user: Uuid,
-    completed: Option<bool>,
-    after: Option<Cursor>,
-    limit: i64,
-) -> Result<Vec<Task>, sqlx::Error> {
-    match after {
-        None => {
-            sqlx::query_as!(
-                Task,
-                r#"
-                select id, title, description, completed,
-                       created_at as "created_at: _", updated_at as "updated_at: _"
-                from tasks
-                where user_id = $1 and ($2::bool is null or completed = $2)
-                order by created_at desc, id desc
-                limit $3
-                "#,
-                user,
-                completed,
-                limit,
-            )
-            .fetch_all(pool)
-            .await
-        }
-        Some(Cursor { created_at, id }) => {
-            sqlx::query_as!(
-                Task,
-                r#"
-                select id, title, description, completed,
-                       created_at as "created_at: _", updated_at as "updated_at: _"
-                from tasks
-                where user_id = $1 and ($2::bool is null or completed = $2)
-                  and (created_at, id) < ($3, $4)
-                order by created_at desc, id desc
-                limit $5
-                "#,
-                user,
-                completed,
-                created_at as _,
-                id,
-                limit,
-            )
-            .fetch_all(pool)
-            .await
+impl From<TaskRow> for Task {
+    fn from(r: TaskRow) -> Self {
+        Task {
+            id: r.id,
+            title: r.title,
+            description: r.description,
+            completed: r.completed,
+            priority: Priority::from_i16(r.priority),
+            due_date: r.due_date,
+            tags: r.tags,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
         }
     }
 }
 
-pub async fn counts(pool: &PgPool, user: Uuid) -> Result<Counts, sqlx::Error> {
+/// The filters of a list query, as bind parameters.
+struct Filters {
+    completed: Option<bool>,
+    priority: Option<i16>,
+    tag: Option<String>,
+    due_from: Option<NaiveDate>,
+    due_to: Option<NaiveDate>,
+    no_due: bool,
+    /// The longest search word's pattern: the one the trigram index looks up.
+    search: Option<String>,
+    /// Every search word's pattern: all must match.
+    all_words: Vec<String>,
+}
+
+impl Filters {
+    fn new(query: &ListQuery, today: NaiveDate) -> Self {
+        let (due_from, due_to, no_due) = query
+            .due
+            .map_or((None, None, false), |due| due.range(today));
+        let all_words = query.search_patterns();
+        Self {
+            completed: query.status.completed(),
+            priority: query.priority.map(Priority::as_i16),
+            tag: query.tag.as_ref().map(|t| t.to_lowercase()),
+            due_from,
+            due_to,
+            no_due,
+            search: all_words.iter().max_by_key(|w| w.len()).cloned(),
+            all_words,
+        }
+    }
+}
+
+/// A page of `user`'s tasks in `query`'s order and filters, after `after` (a cursor of
+/// that same order, as `Cursor::parse` guarantees).
+pub async fn tasks_page(
+    pool: &PgPool,
+    user: Uuid,
+    query: &ListQuery,
+    after: Option<&Cursor>,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<Task>, sqlx::Error> {
+    let f = Filters::new(query, today);
+    let rows = match query.sort {
+        Sort::Newest => newest(pool, user, &f, after, limit).await?,
+        Sort::Oldest => oldest(pool, user, &f, after, limit).await?,
+        Sort::Due => by_due(pool, user, &f, after, limit).await?,
+        Sort::Priority => by_priority(pool, user, &f, after, limit).await?,
+        Sort::Title => by_title(pool, user, &f, after, limit).await?,
+    };
+    Ok(rows.into_iter().map(Task::from).collect())
+}
+
+async fn newest(
+    pool: &PgPool,
+    user: Uuid,
+    f: &Filters,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<TaskRow>, sqlx::Error> {
+    let (at, id) = match after {
+        Some(Cursor::Newest { created_at, id }) => (Some(*created_at), Some(*id)),
+        _ => (None, None),
+    };
     sqlx::query_as!(
-        Counts,
+        TaskRow,
         r#"
-        select count(*) filter (where not completed) as "active!",
-               count(*) filter (where completed) as "completed!"
-        from tasks where user_id = $1
+        select t.id, t.title, t.description, t.completed, t.priority,
+               t.due_date as "due_date: _",
+               coalesce((select array_agg(g.name order by lower(g.name))
+                           from task_tags tt join tags g on g.id = tt.tag_id
+                          where tt.task_id = t.id), '{}') as "tags!",
+               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
+        from tasks t
+        where t.user_id = $1
+          and ($2::bool is null or t.completed = $2)
+          and ($3::smallint is null or t.priority = $3)
+          and ($4::text is null or t.id in (
+                select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
+                 where g.user_id = $1 and lower(g.name) = $4))
+          and ($5::date is null or t.due_date >= $5)
+          and ($6::date is null or t.due_date <= $6)
+          and (not $7::bool or t.due_date is null)
+          and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
+          and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
+          and ($10::timestamptz is null or (t.created_at, t.id) < ($10, $11::bigint))
+        order by t.created_at desc, t.id desc
+        limit $12
         "#,
         user,
+        f.completed,
+        f.priority,
+        f.tag,
+        f.due_from as _,
+        f.due_to as _,
+        f.no_due,
+        f.search,
+        &f.all_words,
+        at as _,
+        id,
+        limit,
     )
-    .fetch_one(pool)
+    .fetch_all(pool)
     .await
+}
+
+async fn oldest(
+    pool: &PgPool,
+    user: Uuid,
+    f: &Filters,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<TaskRow>, sqlx::Error> {
+    let (at, id) = match after {
+        Some(Cursor::Oldest { created_at, id }) => (Some(*created_at), Some(*id)),
+        _ => (None, None),
+    };
+    sqlx::query_as!(
+        TaskRow,
+        r#"
+        select t.id, t.title, t.description, t.completed, t.priority,
+               t.due_date as "due_date: _",
+               coalesce((select array_agg(g.name order by lower(g.name))
+                           from task_tags tt join tags g on g.id = tt.tag_id
+                          where tt.task_id = t.id), '{}') as "tags!",
+               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
+        from tasks t
+        where t.user_id = $1
+          and ($2::bool is null or t.completed = $2)
+          and ($3::smallint is null or t.priority = $3)
+          and ($4::text is null or t.id in (
+                select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
+                 where g.user_id = $1 and lower(g.name) = $4))
+          and ($5::date is null or t.due_date >= $5)
+          and ($6::date is null or t.due_date <= $6)
+          and (not $7::bool or t.due_date is null)
+          and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
+          and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
+          and ($10::timestamptz is null or (t.created_at, t.id) > ($10, $11::bigint))
+        order by t.created_at, t.id
+        limit $12
+        "#,
+        user,
+        f.completed,
+        f.priority,
+        f.tag,
+        f.due_from as _,
+        f.due_to as _,
+        f.no_due,
+        f.search,
+        &f.all_words,
+        at as _,
+        id,
+        limit,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Soonest due first, tasks without a date last.
+async fn by_due(
+    pool: &PgPool,
+    user: Uuid,
+    f: &Filters,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<TaskRow>, sqlx::Error> {
+    let (has_cursor, due, id) = match after {
+        Some(Cursor::Due { due, id }) => (true, *due, Some(*id)),
+        _ => (false, None, None),
+    };
+    sqlx::query_as!(
+        TaskRow,
+        r#"
+        select t.id, t.title, t.description, t.completed, t.priority,
+               t.due_date as "due_date: _",
+               coalesce((select array_agg(g.name order by lower(g.name))
+                           from task_tags tt join tags g on g.id = tt.tag_id
+                          where tt.task_id = t.id), '{}') as "tags!",
+               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
+        from tasks t
+        where t.user_id = $1
+          and ($2::bool is null or t.completed = $2)
+          and ($3::smallint is null or t.priority = $3)
+          and ($4::text is null or t.id in (
+                select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
+                 where g.user_id = $1 and lower(g.name) = $4))
+          and ($5::date is null or t.due_date >= $5)
+          and ($6::date is null or t.due_date <= $6)
+          and (not $7::bool or t.due_date is null)
+          and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
+          and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
+          and (not $10::bool or case
+                when $11::date is null then t.due_date is null and t.id > $12::bigint
+                else t.due_date > $11 or (t.due_date = $11 and t.id > $12) or t.due_date is null
+              end)
+        order by t.due_date nulls last, t.id
+        limit $13
+        "#,
+        user,
+        f.completed,
+        f.priority,
+        f.tag,
+        f.due_from as _,
+        f.due_to as _,
+        f.no_due,
+        f.search,
+        &f.all_words,
+        has_cursor,
+        due as _,
+        id,
+        limit,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Highest priority first, then newest.
+async fn by_priority(
+    pool: &PgPool,
+    user: Uuid,
+    f: &Filters,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<TaskRow>, sqlx::Error> {
+    let (priority, at, id) = match after {
+        Some(Cursor::Priority {
+            priority,
+            created_at,
+            id,
+        }) => (Some(priority.as_i16()), Some(*created_at), Some(*id)),
+        _ => (None, None, None),
+    };
+    sqlx::query_as!(
+        TaskRow,
+        r#"
+        select t.id, t.title, t.description, t.completed, t.priority,
+               t.due_date as "due_date: _",
+               coalesce((select array_agg(g.name order by lower(g.name))
+                           from task_tags tt join tags g on g.id = tt.tag_id
+                          where tt.task_id = t.id), '{}') as "tags!",
+               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
+        from tasks t
+        where t.user_id = $1
+          and ($2::bool is null or t.completed = $2)
+          and ($3::smallint is null or t.priority = $3)
+          and ($4::text is null or t.id in (
+                select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
+                 where g.user_id = $1 and lower(g.name) = $4))
+          and ($5::date is null or t.due_date >= $5)
+          and ($6::date is null or t.due_date <= $6)
+          and (not $7::bool or t.due_date is null)
+          and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
+          and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
+          and ($10::smallint is null
+               or (t.priority, t.created_at, t.id) < ($10, $11::timestamptz, $12::bigint))
+        order by t.priority desc, t.created_at desc, t.id desc
+        limit $13
+        "#,
+        user,
+        f.completed,
+        f.priority,
+        f.tag,
+        f.due_from as _,
+        f.due_to as _,
+        f.no_due,
+        f.search,
+        &f.all_words,
+        priority,
+        at as _,
+        id,
+        limit,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// A to Z, whatever the case.
+async fn by_title(
+    pool: &PgPool,
+    user: Uuid,
+    f: &Filters,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<TaskRow>, sqlx::Error> {
+    let (title, id) = match after {
+        Some(Cursor::Title { title, id }) => (Some(title.clone()), Some(*id)),
+        _ => (None, None),
+    };
+    sqlx::query_as!(
+        TaskRow,
+        r#"
+        select t.id, t.title, t.description, t.completed, t.priority,
+               t.due_date as "due_date: _",
+               coalesce((select array_agg(g.name order by lower(g.name))
+                           from task_tags tt join tags g on g.id = tt.tag_id
+                          where tt.task_id = t.id), '{}') as "tags!",
+               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
+        from tasks t
+        where t.user_id = $1
+          and ($2::bool is null or t.completed = $2)
+          and ($3::smallint is null or t.priority = $3)
+          and ($4::text is null or t.id in (
+                select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
+                 where g.user_id = $1 and lower(g.name) = $4))
+          and ($5::date is null or t.due_date >= $5)
+          and ($6::date is null or t.due_date <= $6)
+          and (not $7::bool or t.due_date is null)
+          and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
+          and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
+          and ($10::text is null or (lower(t.title), t.id) > ($10, $11::bigint))
+        order by lower(t.title), t.id
+        limit $12
+        "#,
+        user,
+        f.completed,
+        f.priority,
+        f.tag,
+        f.due_from as _,
+        f.due_to as _,
+        f.no_due,
+        f.search,
+        &f.all_words,
+        title,
+        id,
+        limit,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn counts(pool: &PgPool, user: Uuid) -> Result<Counts, sqlx::Error> {
+    let counts = sqlx::query_as!(
+        Counts,
+        r#"select active, completed from task_counts where user_id = $1"#,
+        user,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(counts.unwrap_or_default())
+}
+
+/// One of `user`'s tasks, with its tags.
+async fn task_by_id(
+    conn: &mut PgConnection,
+    user: Uuid,
+    id: i64,
+) -> Result<Option<Task>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        TaskRow,
+        r#"
+        select t.id, t.title, t.description, t.completed, t.priority,
+               t.due_date as "due_date: _",
+               coalesce((select array_agg(g.name order by lower(g.name))
+                           from task_tags tt join tags g on g.id = tt.tag_id
+                          where tt.task_id = t.id), '{}') as "tags!",
+               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
+        from tasks t
+        where t.user_id = $1 and t.id = $2
+        "#,
+        user,
+        id,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(Task::from))
+}
+
+/// Gives `user`'s task `task` exactly the tags `names` (created if they do not exist yet).
+async fn set_tags(
+    conn: &mut PgConnection,
+    user: Uuid,
+    task: i64,
+    names: &[String],
+) -> Result<(), sqlx::Error> {
+    let lowered: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    sqlx::query!(
+        r#"
+        insert into tags (user_id, name) select $1, name from unnest($2::text[]) as name
+        on conflict (user_id, lower(name)) do nothing
+        "#,
+        user,
+        names,
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"
+        delete from task_tags
+        where task_id = $2 and task_id in (select id from tasks where user_id = $1 and id = $2)
+        "#,
+        user,
+        task,
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"
+        insert into task_tags (task_id, tag_id)
+        select t.id, g.id from tasks t join tags g on g.user_id = t.user_id
+        where t.user_id = $1 and t.id = $2 and lower(g.name) = any($3::text[])
+        "#,
+        user,
+        task,
+        &lowered,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What a task is made of when it is added or edited.
+pub struct TaskFields<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub priority: Priority,
+    pub due_date: Option<NaiveDate>,
+    pub tags: &'a [String],
 }
 
 pub async fn insert_task(
     pool: &PgPool,
     user: Uuid,
-    title: &str,
-    description: Option<&str>,
+    fields: TaskFields<'_>,
 ) -> Result<Task, sqlx::Error> {
-    sqlx::query_as!(
-        Task,
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
         r#"
-        insert into tasks (user_id, title, description) values ($1, $2, $3)
-        returning id, title, description, completed,
-                  created_at as "created_at: _", updated_at as "updated_at: _"
+        insert into tasks (user_id, title, description, priority, due_date)
+        values ($1, $2, $3, $4, $5)
+        returning id
         "#,
         user,
-        title,
-        description,
+        fields.title,
+        fields.description,
+        fields.priority.as_i16(),
+        fields.due_date as _,
     )
-    .fetch_one(pool)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    if !fields.tags.is_empty() {
+        set_tags(&mut tx, user, id, fields.tags).await?;
+    }
+    let task = task_by_id(&mut tx, user, id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    tx.commit().await?;
+    Ok(task)
 }
 
 /// `None` when `user` has no task `id`.
@@ -102,24 +501,31 @@ pub async fn update_task(
     pool: &PgPool,
     user: Uuid,
     id: i64,
-    title: &str,
-    description: Option<&str>,
+    fields: TaskFields<'_>,
 ) -> Result<Option<Task>, sqlx::Error> {
-    sqlx::query_as!(
-        Task,
+    let mut tx = pool.begin().await?;
+    let updated = sqlx::query_scalar!(
         r#"
-        update tasks set title = $3, description = $4
+        update tasks set title = $3, description = $4, priority = $5, due_date = $6
         where user_id = $1 and id = $2
-        returning id, title, description, completed,
-                  created_at as "created_at: _", updated_at as "updated_at: _"
+        returning id
         "#,
         user,
         id,
-        title,
-        description,
+        fields.title,
+        fields.description,
+        fields.priority.as_i16(),
+        fields.due_date as _,
     )
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(&mut *tx)
+    .await?;
+    if updated.is_none() {
+        return Ok(None);
+    }
+    set_tags(&mut tx, user, id, fields.tags).await?;
+    let task = task_by_id(&mut tx, user, id).await?;
+    tx.commit().await?;
+    Ok(task)
 }
 
 /// `None` when `user` has no task `id`.
@@ -129,20 +535,19 @@ pub async fn set_completed(
     id: i64,
     completed: bool,
 ) -> Result<Option<Task>, sqlx::Error> {
-    sqlx::query_as!(
-        Task,
-        r#"
-        update tasks set completed = $3
-        where user_id = $1 and id = $2
-        returning id, title, description, completed,
-                  created_at as "created_at: _", updated_at as "updated_at: _"
-        "#,
+    let mut conn = pool.acquire().await?;
+    let updated = sqlx::query_scalar!(
+        r#"update tasks set completed = $3 where user_id = $1 and id = $2 returning id"#,
         user,
         id,
         completed,
     )
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    match updated {
+        Some(id) => task_by_id(&mut conn, user, id).await,
+        None => Ok(None),
+    }
 }
 
 /// Marks every one of `user`'s tasks done (or not done); returns how many changed.
@@ -182,4 +587,53 @@ pub async fn clear_completed(pool: &PgPool, user: Uuid) -> Result<u64, sqlx::Err
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// `user`'s tags, A to Z, with how many tasks carry each.
+pub async fn tags_for_user(pool: &PgPool, user: Uuid) -> Result<Vec<Tag>, sqlx::Error> {
+    sqlx::query_as!(
+        Tag,
+        r#"
+        select g.id, g.name, count(tt.task_id) as "tasks!"
+        from tags g left join task_tags tt on tt.tag_id = g.id
+        where g.user_id = $1
+        group by g.id
+        order by lower(g.name), g.id
+        "#,
+        user,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub const TAG_NAME_UNIQUE_CONSTRAINT: &str = "tags_user_id_name_key";
+
+/// `None` when `user` has no tag `id`.
+pub async fn rename_tag(
+    pool: &PgPool,
+    user: Uuid,
+    id: i64,
+    name: &str,
+) -> Result<Option<()>, sqlx::Error> {
+    let renamed = sqlx::query_scalar!(
+        r#"update tags set name = $3 where user_id = $1 and id = $2 returning id"#,
+        user,
+        id,
+        name,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(renamed.map(|_| ()))
+}
+
+/// False when `user` has no tag `id`. Its tasks stay; they lose the tag.
+pub async fn delete_tag(pool: &PgPool, user: Uuid, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"delete from tags where user_id = $1 and id = $2"#,
+        user,
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -5,21 +5,22 @@
 //! the change shows at once (optimistic) and is rolled back with a message if the server
 //! refuses it.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use leptos::{either::Either, ev, html, prelude::*, server_fn::ServerFn, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::{
-    components::{Redirect, A},
+    components::{Form, Redirect, A},
     hooks::use_query_map,
 };
 
 use super::{
     api::{
-        list_tasks, AddTask, ClearCompleted, DeleteTask, SetAllCompleted, SetTaskCompleted,
-        UpdateTask,
+        list_tags, list_tasks, AddTask, ClearCompleted, DeleteTag, DeleteTask, RenameTag,
+        SetAllCompleted, SetTaskCompleted, UpdateTask,
     },
-    Counts, Filter, Task, TaskDescription, TaskPage, TaskTitle, DESCRIPTION_MAX_CHARS,
-    TITLE_MAX_CHARS,
+    query::{parse_due_date, parse_tags},
+    Counts, Due, Filter, ListQuery, Priority, Sort, Tag, Task, TaskDescription, TaskPage,
+    TaskTitle, DESCRIPTION_MAX_CHARS, TAG_MAX_CHARS, TITLE_MAX_CHARS,
 };
 use crate::{
     auth::ui::{ErrorNotice, RequireUser},
@@ -40,12 +41,13 @@ pub fn TasksPage() -> impl IntoView {
 #[component]
 fn TaskBoard() -> impl IntoView {
     let query = use_query_map();
-    let filter = Memo::new(move |_| Filter::from_query(query.read().get("filter").as_deref()));
+    let view = Memo::new(move |_| ListQuery::from_params(|name| query.read().get(name)));
     let after = Memo::new(move |_| query.read().get("after").filter(|a| !a.is_empty()));
     let page = Resource::new(
-        move || (filter.get(), after.get()),
-        |(filter, after)| list_tasks(Some(filter.as_str().to_owned()), after),
+        move || (view.get(), after.get()),
+        |(view, after)| fetch_page(view, after),
     );
+    let tags = Resource::new(|| (), |_| list_tags());
     // Errors of plain (no-JavaScript) form posts, kept across the redirect.
     let add_result = RwSignal::new(None::<Result<(), AppError>>);
     let edit_result = RwSignal::new(None::<Result<(), AppError>>);
@@ -65,6 +67,7 @@ fn TaskBoard() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading your tasks…"</p> }>
                 {move || Suspend::new(async move {
                     let page = page.await;
+                    let tags = tags.await.unwrap_or_default();
                     forms.add.loaded().await;
                     forms.edit.loaded().await;
                     forms.action.loaded().await;
@@ -77,7 +80,8 @@ fn TaskBoard() -> impl IntoView {
                             Either::Left(view! {
                                 <TaskList
                                     page
-                                    filter=filter.get_untracked()
+                                    tags=tags.clone()
+                                    view=view.get_untracked()
                                     after=after.get_untracked()
                                     editing
                                     forms
@@ -101,6 +105,73 @@ fn TaskBoard() -> impl IntoView {
     }
 }
 
+/// Calls `list_tasks` for a view of the list.
+async fn fetch_page(view: ListQuery, after: Option<String>) -> Result<TaskPage, AppError> {
+    list_tasks(
+        Some(view.status.as_str().to_owned()),
+        view.priority.map(|p| p.as_str().to_owned()),
+        view.tag,
+        view.due.map(|d| d.as_str().to_owned()),
+        view.search,
+        Some(view.sort.as_str().to_owned()),
+        after,
+    )
+    .await
+}
+
+/// The arguments of `add_task` / `update_task` after the id, as a form sends them.
+type TaskArgs = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// A new or edited task as typed, validated in the browser before it is sent.
+#[derive(Clone)]
+struct TaskInput {
+    title: TaskTitle,
+    description: TaskDescription,
+    priority: Priority,
+    due_date: Option<NaiveDate>,
+    tags: Vec<String>,
+}
+
+impl TaskInput {
+    fn parse(
+        title: &str,
+        description: &str,
+        priority: &str,
+        due_date: &str,
+        tags: &str,
+    ) -> Result<Self, AppError> {
+        Ok(Self {
+            title: TaskTitle::parse(title)?,
+            description: TaskDescription::parse(description)?,
+            priority: Priority::parse(priority)?,
+            due_date: parse_due_date(due_date)?,
+            tags: parse_tags(tags)?,
+        })
+    }
+
+    fn args(&self) -> TaskArgs {
+        (
+            self.title.as_str().to_owned(),
+            self.description.as_deref().map(str::to_owned),
+            Some(self.priority.as_str().to_owned()),
+            self.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
+            Some(self.tags.join(", ")),
+        )
+    }
+
+    fn sorted_tags(&self) -> Vec<String> {
+        let mut tags = self.tags.clone();
+        tags.sort_by_key(|t| t.to_lowercase());
+        tags
+    }
+}
+
 /// The forms of the page and their latest (hydrated) results.
 #[derive(Clone, Copy)]
 struct Forms {
@@ -120,7 +191,7 @@ struct Store {
     counts: RwSignal<Counts>,
     next_cursor: RwSignal<Option<String>>,
     editing: RwSignal<Option<i64>>,
-    filter: Filter,
+    view: StoredValue<ListQuery>,
     /// Minutes to subtract from UTC for local time; known once hydrated.
     tz_offset: RwSignal<Option<i64>>,
     next_temp_id: StoredValue<i64>,
@@ -237,36 +308,31 @@ impl Store {
     }
 
     /// Adds at the top at once under a temporary id; the server's task replaces it.
-    fn add(
-        &self,
-        title: TaskTitle,
-        description: TaskDescription,
-        on_error: impl FnOnce(String, String) + 'static,
-    ) {
+    fn add(&self, input: TaskInput, on_error: impl FnOnce() + 'static) {
         let store = *self;
         let temp_id = self.next_temp_id.get_value();
         self.next_temp_id.set_value(temp_id - 1);
         let now = Utc::now();
-        let (title, description) = (
-            title.as_str().to_owned(),
-            description.as_deref().map(str::to_owned),
-        );
         self.tasks.update(|ts| {
             ts.insert(
                 0,
                 Task {
                     id: temp_id,
-                    title: title.clone(),
-                    description: description.clone(),
+                    title: input.title.as_str().to_owned(),
+                    description: input.description.as_deref().map(str::to_owned),
                     completed: false,
+                    priority: input.priority,
+                    due_date: input.due_date,
+                    tags: input.sorted_tags(),
                     created_at: now,
                     updated_at: now,
                 },
             )
         });
         self.counts.update(|c| add_one(c, false));
+        let (title, description, priority, due_date, tags) = input.args();
         spawn_local(async move {
-            match super::api::add_task(title.clone(), description.clone()).await {
+            match super::api::add_task(title, description, priority, due_date, tags).await {
                 Ok(task) => store.tasks.update(|ts| {
                     if let Some(t) = ts.iter_mut().find(|t| t.id == temp_id) {
                         *t = task;
@@ -276,13 +342,13 @@ impl Store {
                     store.tasks.update(|ts| ts.retain(|t| t.id != temp_id));
                     store.counts.update(|c| remove_one(c, false));
                     store.forms.add_result.set(Some(Err(error)));
-                    on_error(title, description.unwrap_or_default());
+                    on_error();
                 }
             }
         });
     }
 
-    fn update(&self, id: i64, title: TaskTitle, description: TaskDescription) {
+    fn update(&self, id: i64, input: TaskInput) {
         let store = *self;
         let Some(before) = self
             .tasks
@@ -290,20 +356,20 @@ impl Store {
         else {
             return;
         };
-        let (title, description) = (
-            title.as_str().to_owned(),
-            description.as_deref().map(str::to_owned),
-        );
         self.tasks.update(|ts| {
             if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
-                t.title = title.clone();
-                t.description = description.clone();
+                t.title = input.title.as_str().to_owned();
+                t.description = input.description.as_deref().map(str::to_owned);
+                t.priority = input.priority;
+                t.due_date = input.due_date;
+                t.tags = input.sorted_tags();
             }
         });
         self.editing.set(None);
         self.forms.edit_result.set(None);
+        let (title, description, priority, due_date, tags) = input.args();
         spawn_local(async move {
-            match super::api::update_task(id, title, description).await {
+            match super::api::update_task(id, title, description, priority, due_date, tags).await {
                 Ok(task) => store.replace(task),
                 Err(error) => {
                     store.replace(before);
@@ -320,7 +386,7 @@ impl Store {
             return;
         };
         spawn_local(async move {
-            match list_tasks(Some(store.filter.as_str().to_owned()), Some(cursor)).await {
+            match fetch_page(store.view.get_value(), Some(cursor)).await {
                 Ok(page) => {
                     store.tasks.update(|ts| {
                         for task in page.tasks {
@@ -374,13 +440,19 @@ fn created_label(at: &DateTime<Utc>, tz_offset: Option<i64>) -> String {
     }
 }
 
-/// The list URL for `filter`, with more query parameters.
-fn list_href(filter: Filter, extra: &str) -> String {
-    match (filter.query().as_str(), extra) {
-        ("", "") => "/".to_owned(),
-        ("", extra) => format!("/?{extra}"),
-        (q, "") => format!("/{q}"),
-        (q, extra) => format!("/{q}&{extra}"),
+/// Whether a due date has passed or is today, for the person (UTC on the server, local
+/// time once hydrated). Done tasks never stand out.
+fn due_state(due: NaiveDate, completed: bool, tz_offset: Option<i64>) -> Option<&'static str> {
+    if completed {
+        return None;
+    }
+    let today = (Utc::now() - Duration::minutes(tz_offset.unwrap_or(0))).date_naive();
+    if due < today {
+        Some("overdue")
+    } else if due == today {
+        Some("today")
+    } else {
+        None
     }
 }
 
@@ -391,7 +463,8 @@ fn prevent(ev: &ev::SubmitEvent) {
 #[component]
 fn TaskList(
     page: TaskPage,
-    filter: Filter,
+    tags: Vec<Tag>,
+    view: ListQuery,
     after: Option<String>,
     editing: Option<i64>,
     forms: Forms,
@@ -401,7 +474,7 @@ fn TaskList(
         counts: RwSignal::new(page.counts),
         next_cursor: RwSignal::new(page.next_cursor),
         editing: RwSignal::new(editing),
-        filter,
+        view: StoredValue::new(view.clone()),
         tz_offset: RwSignal::new(None),
         next_temp_id: StoredValue::new(-1),
         forms,
@@ -414,13 +487,17 @@ fn TaskList(
     });
 
     let visible = move || {
-        store
-            .tasks
-            .get()
-            .into_iter()
-            .filter(|t| filter.shows(t))
-            .collect::<Vec<_>>()
+        store.view.with_value(|view| {
+            store
+                .tasks
+                .get()
+                .into_iter()
+                .filter(|t| view.shows(t))
+                .collect::<Vec<_>>()
+        })
     };
+    let narrowed = view.is_narrowed();
+    let status = view.status;
     let all_done = move || {
         let c = store.counts.get();
         c.total() > 0 && c.active == 0
@@ -429,6 +506,7 @@ fn TaskList(
 
     view! {
         <NewTaskForm store />
+        <Controls view=view.clone() tags />
         <FormAlert form=forms.action fields=vec![] />
         <Show when=move || { store.counts.get().total() > 0 }>
             <div class="toolbar">
@@ -458,8 +536,9 @@ fn TaskList(
         </ul>
         <Show when=move || visible().is_empty()>
             <p class="empty" data-testid="empty">
-                {move || match (filter, store.counts.get().total()) {
+                {move || match (status, store.counts.get().total()) {
                     (_, 0) => "Nothing here yet. Add your first task above.",
+                    _ if narrowed => "No tasks match. Try fewer filters or other words.",
                     (Filter::Active, _) => "Nothing left to do. Well done!",
                     (Filter::Completed, _) => "No completed tasks yet.",
                     (Filter::All, _) => "No tasks on this page.",
@@ -471,7 +550,8 @@ fn TaskList(
                 <a
                     class="button"
                     href=move || {
-                        list_href(filter, &format!("after={}", store.next_cursor.get().unwrap_or_default()))
+                        let cursor = store.next_cursor.get().unwrap_or_default();
+                        store.view.with_value(|v| v.href(&[("after", &cursor)]))
                     }
                     on:click=move |ev| {
                         ev.prevent_default();
@@ -483,7 +563,7 @@ fn TaskList(
             </p>
         </Show>
         {is_paged.then(|| view! {
-            <p class="more"><a href=list_href(filter, "")>"Back to the newest tasks"</a></p>
+            <p class="more"><a href=view.href(&[])>"Back to the first page"</a></p>
         })}
         <Footer store />
     }
@@ -491,7 +571,7 @@ fn TaskList(
 
 #[component]
 fn Footer(store: Store) -> impl IntoView {
-    let filter = store.filter;
+    let view = store.view.get_value();
     view! {
         <footer class="list-footer">
             <span class="count" data-testid="items-left" aria-live="polite">
@@ -501,11 +581,12 @@ fn Footer(store: Store) -> impl IntoView {
                 {[Filter::All, Filter::Active, Filter::Completed]
                     .into_iter()
                     .map(|f| {
+                        let selected = f == view.status;
                         view! {
                             <A
-                                href=list_href(f, "")
-                                attr:aria-current=(f == filter).then_some("page")
-                                attr:class=if f == filter { "filter selected" } else { "filter" }
+                                href=view.with_status(f).href(&[])
+                                attr:aria-current=selected.then_some("page")
+                                attr:class=if selected { "filter selected" } else { "filter" }
                             >
                                 {f.label()}
                             </A>
@@ -536,31 +617,60 @@ fn NewTaskForm(store: Store) -> impl IntoView {
     let form = store.forms.add;
     let title_ref = NodeRef::<html::Input>::new();
     let description_ref = NodeRef::<html::Textarea>::new();
-    let title_error = move || form.field_error("title");
-    let description_error = move || form.field_error("description");
+    let priority_ref = NodeRef::<html::Select>::new();
+    let due_ref = NodeRef::<html::Input>::new();
+    let tags_ref = NodeRef::<html::Input>::new();
+    let error_of = move |field: &'static str| move || form.field_error(field);
+    let more_open = move || {
+        ["description", "priority", "due_date", "tags"]
+            .iter()
+            .any(|f| {
+                form.field_error(f).is_some() || form.kept_value(f).is_some_and(|v| !v.is_empty())
+            })
+    };
     let on_submit = move |ev: ev::SubmitEvent| {
         prevent(&ev);
-        let (Some(title_input), Some(description_input)) = (title_ref.get(), description_ref.get())
-        else {
+        let (Some(title), Some(description), Some(priority), Some(due), Some(tags)) = (
+            title_ref.get(),
+            description_ref.get(),
+            priority_ref.get(),
+            due_ref.get(),
+            tags_ref.get(),
+        ) else {
             return;
         };
-        let parsed = TaskTitle::parse(&title_input.value())
-            .and_then(|t| TaskDescription::parse(&description_input.value()).map(|d| (t, d)));
-        match parsed {
+        let typed = [
+            title.value(),
+            description.value(),
+            priority.value(),
+            due.value(),
+            tags.value(),
+        ];
+        match TaskInput::parse(&typed[0], &typed[1], &typed[2], &typed[3], &typed[4]) {
             Err(error) => store.forms.add_result.set(Some(Err(error))),
-            Ok((title, description)) => {
+            Ok(input) => {
                 store.forms.add_result.set(None);
-                title_input.set_value("");
-                description_input.set_value("");
-                let _ = title_input.focus();
-                store.add(title, description, move |title, description| {
+                title.set_value("");
+                description.set_value("");
+                priority.set_value("");
+                due.set_value("");
+                tags.set_value("");
+                let _ = title.focus();
+                store.add(input, move || {
                     // Give back what was typed, so nothing is lost.
-                    if let (Some(t), Some(d)) =
-                        (title_ref.get_untracked(), description_ref.get_untracked())
-                    {
+                    if let (Some(t), Some(d), Some(p), Some(u), Some(g)) = (
+                        title_ref.get_untracked(),
+                        description_ref.get_untracked(),
+                        priority_ref.get_untracked(),
+                        due_ref.get_untracked(),
+                        tags_ref.get_untracked(),
+                    ) {
                         if t.value().is_empty() {
-                            t.set_value(&title);
-                            d.set_value(&description);
+                            t.set_value(&typed[0]);
+                            d.set_value(&typed[1]);
+                            p.set_value(&typed[2]);
+                            u.set_value(&typed[3]);
+                            g.set_value(&typed[4]);
                         }
                         let _ = t.focus();
                     }
@@ -568,9 +678,10 @@ fn NewTaskForm(store: Store) -> impl IntoView {
             }
         }
     };
+    let kept_priority = form.kept_value("priority").unwrap_or_default();
     view! {
         <form method="post" action=AddTask::url() class="new-task card" on:submit=on_submit>
-            <FormAlert form fields=vec!["title", "description"] />
+            <FormAlert form fields=vec!["title", "description", "priority", "due_date", "tags"] />
             <label for="add-task-title" class="new-task-label">"What needs doing?"</label>
             <div class="new-task-row">
                 <input
@@ -582,33 +693,195 @@ fn NewTaskForm(store: Store) -> impl IntoView {
                     autocomplete="off"
                     maxlength=TITLE_MAX_CHARS as u32
                     value=move || form.kept_value("title")
-                    aria-invalid=move || title_error().map(|_| "true")
-                    aria-describedby=move || title_error().map(|_| "add-task-title-error")
+                    aria-invalid=move || error_of("title")().map(|_| "true")
+                    aria-describedby=move || error_of("title")().map(|_| "add-task-title-error")
                     autofocus=true
                 />
                 <button type="submit" class="primary">"Add"</button>
             </div>
-            <p class="field-error" id="add-task-title-error" hidden=move || title_error().is_none()>
-                {move || title_error().unwrap_or_default()}
-            </p>
-            <details class="new-task-more" open=move || description_error().is_some() || form.kept_value("description").is_some_and(|d| !d.is_empty())>
-                <summary>"Add a description"</summary>
-                <label for="add-task-description" class="visually-hidden">"Description"</label>
-                <textarea
-                    id="add-task-description"
-                    node_ref=description_ref
-                    name="description"
-                    rows="3"
-                    maxlength=DESCRIPTION_MAX_CHARS as u32
-                    aria-invalid=move || description_error().map(|_| "true")
-                    aria-describedby=move || description_error().map(|_| "add-task-description-error")
-                    prop:value=move || form.kept_value("description").unwrap_or_default()
-                ></textarea>
-                <p class="field-error" id="add-task-description-error" hidden=move || description_error().is_none()>
-                    {move || description_error().unwrap_or_default()}
-                </p>
+            <FieldError id="add-task-title-error" message=Signal::derive(error_of("title")) />
+            <details class="new-task-more" open=more_open>
+                <summary>"More: description, priority, due date, tags"</summary>
+                <div class="more-fields">
+                    <div class="field wide">
+                        <label for="add-task-description">"Description"</label>
+                        <textarea
+                            id="add-task-description"
+                            node_ref=description_ref
+                            name="description"
+                            rows="3"
+                            maxlength=DESCRIPTION_MAX_CHARS as u32
+                            aria-invalid=move || error_of("description")().map(|_| "true")
+                            aria-describedby=move || {
+                                error_of("description")().map(|_| "add-task-description-error")
+                            }
+                            prop:value=move || form.kept_value("description").unwrap_or_default()
+                        ></textarea>
+                        <FieldError
+                            id="add-task-description-error"
+                            message=Signal::derive(error_of("description"))
+                        />
+                    </div>
+                    <div class="field">
+                        <label for="add-task-priority">"Priority"</label>
+                        <PrioritySelect id="add-task-priority" node_ref=priority_ref selected=kept_priority />
+                    </div>
+                    <div class="field">
+                        <label for="add-task-due">"Due date"</label>
+                        <input
+                            id="add-task-due"
+                            node_ref=due_ref
+                            name="due_date"
+                            type="date"
+                            value=move || form.kept_value("due_date")
+                            aria-invalid=move || error_of("due_date")().map(|_| "true")
+                            aria-describedby=move || error_of("due_date")().map(|_| "add-task-due-error")
+                        />
+                        <FieldError id="add-task-due-error" message=Signal::derive(error_of("due_date")) />
+                    </div>
+                    <div class="field wide">
+                        <label for="add-task-tags">"Tags"</label>
+                        <input
+                            id="add-task-tags"
+                            node_ref=tags_ref
+                            name="tags"
+                            type="text"
+                            autocomplete="off"
+                            placeholder="work, home"
+                            list="tag-names"
+                            value=move || form.kept_value("tags")
+                            aria-invalid=move || error_of("tags")().map(|_| "true")
+                            aria-describedby=move || {
+                                if error_of("tags")().is_some() {
+                                    "add-task-tags-hint add-task-tags-error"
+                                } else {
+                                    "add-task-tags-hint"
+                                }
+                            }
+                        />
+                        <p class="hint" id="add-task-tags-hint">
+                            "Separate tags with commas; new ones are created."
+                        </p>
+                        <FieldError id="add-task-tags-error" message=Signal::derive(error_of("tags")) />
+                    </div>
+                </div>
             </details>
         </form>
+    }
+}
+
+#[component]
+fn FieldError(#[prop(into)] id: String, message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p class="field-error" id=id hidden=move || message.read().is_none()>
+            {move || message.get().unwrap_or_default()}
+        </p>
+    }
+}
+
+#[component]
+fn PrioritySelect(
+    #[prop(into)] id: String,
+    node_ref: NodeRef<html::Select>,
+    #[prop(into)] selected: String,
+) -> impl IntoView {
+    view! {
+        <select id=id name="priority" node_ref=node_ref>
+            {Priority::ALL
+                .into_iter()
+                .map(|p| {
+                    let value = if p == Priority::None { "" } else { p.as_str() };
+                    let is_selected = value == selected.as_str();
+                    view! { <option value=value selected=is_selected>{p.label()}</option> }
+                })
+                .collect_view()}
+        </select>
+    }
+}
+
+/// Search, filters and sort: a GET form, so every view is a URL that works without
+/// JavaScript (and, hydrated, the router navigates without a reload).
+#[component]
+fn Controls(view: ListQuery, tags: Vec<Tag>) -> impl IntoView {
+    let narrowed = view.is_narrowed() || view.sort != Sort::Newest;
+    let status = view.status;
+    let clear_href = ListQuery {
+        status,
+        ..Default::default()
+    }
+    .href(&[]);
+    let tag_names: Vec<String> = tags.iter().map(|t| t.name.clone()).collect();
+    let priority = view.priority;
+    let due = view.due;
+    let sort = view.sort;
+    let tag = view.tag.clone();
+    view! {
+        <Form method="GET" action="/" attr:class="controls card" attr:role="search" attr:aria-label="Search and filter tasks">
+            {(status != Filter::All)
+                .then(|| view! { <input type="hidden" name="filter" value=status.as_str() /> })}
+            <div class="field search">
+                <label for="list-search">"Search"</label>
+                <input
+                    id="list-search"
+                    type="search"
+                    name="q"
+                    value=view.search.clone().unwrap_or_default()
+                    placeholder="Words in title or description"
+                    maxlength="100"
+                />
+            </div>
+            <div class="field">
+                <label for="list-priority">"Priority"</label>
+                <select id="list-priority" name="priority">
+                    <option value="" selected=priority.is_none()>"Any"</option>
+                    {Priority::ALL
+                        .into_iter()
+                        .map(|p| view! { <option value=p.as_str() selected=priority == Some(p)>{p.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="list-tag">"Tag"</label>
+                <select id="list-tag" name="tag">
+                    <option value="" selected=tag.is_none()>"Any"</option>
+                    {tags
+                        .into_iter()
+                        .map(|t| {
+                            let selected = tag.as_deref().is_some_and(|v| v.eq_ignore_ascii_case(&t.name));
+                            let label = format!("{} ({})", t.name, t.tasks);
+                            view! { <option value=t.name selected=selected>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="list-due">"Due"</label>
+                <select id="list-due" name="due">
+                    <option value="" selected=due.is_none()>"Any time"</option>
+                    {Due::ALL
+                        .into_iter()
+                        .map(|d| view! { <option value=d.as_str() selected=due == Some(d)>{d.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="list-sort">"Sort"</label>
+                <select id="list-sort" name="sort">
+                    {Sort::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=s.as_str() selected=sort == s>{s.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="control-actions">
+                <button type="submit">"Apply"</button>
+                {narrowed.then(|| view! { <A href=clear_href>"Clear"</A> })}
+                <A href="/tags">"Manage tags"</A>
+            </div>
+            <datalist id="tag-names">
+                {tag_names.into_iter().map(|n| view! { <option value=n></option> }).collect_view()}
+            </datalist>
+        </Form>
     }
 }
 
@@ -620,7 +893,9 @@ fn TaskItem(task: Task, store: Store) -> impl IntoView {
     let task = StoredValue::new(task);
     let title = task.with_value(|t| t.title.clone());
     let completed = task.with_value(|t| t.completed);
-    let filter = store.filter;
+    let edit_href = store
+        .view
+        .with_value(|v| v.href(&[("edit", &id.to_string())]));
     let start_editing = move || {
         if !pending {
             store.forms.edit_result.set(None);
@@ -671,15 +946,42 @@ fn TaskItem(task: Task, store: Store) -> impl IntoView {
                         <div class="task-body">
                             <span class="task-title">{task.title.clone()}</span>
                             {task.description.clone().map(|d| view! { <p class="task-description">{d}</p> })}
-                            <time class="task-date" datetime=task.created_at.to_rfc3339()>
-                                {move || created_label(&task.created_at, store.tz_offset.get())}
-                            </time>
+                            <div class="task-meta">
+                                {(task.priority != Priority::None).then(|| view! {
+                                    <span class=format!("badge priority-{}", task.priority.as_str())>
+                                        {format!("{} priority", task.priority.label())}
+                                    </span>
+                                })}
+                                {task.due_date.map(|due| {
+                                    let state = move || due_state(due, completed, store.tz_offset.get());
+                                    view! {
+                                        <span
+                                            class="badge due"
+                                            class:overdue=move || state() == Some("overdue")
+                                            class:today=move || state() == Some("today")
+                                        >
+                                            {move || match state() {
+                                                Some("overdue") => format!("Overdue: {}", due.format("%-d %b %Y")),
+                                                Some("today") => "Due today".to_owned(),
+                                                _ => format!("Due {}", due.format("%-d %b %Y")),
+                                            }}
+                                        </span>
+                                    }
+                                })}
+                                {task.tags.iter().map(|tag| {
+                                    let href = ListQuery { tag: Some(tag.clone()), ..Default::default() }.href(&[]);
+                                    view! { <a class="badge tag" href=href>{format!("#{tag}")}</a> }
+                                }).collect_view()}
+                                <time class="task-date" datetime=task.created_at.to_rfc3339()>
+                                    {move || created_label(&task.created_at, store.tz_offset.get())}
+                                </time>
+                            </div>
                         </div>
                         <div class="task-actions">
                             <a
                                 class="button subtle"
                                 id=format!("task-{id}-edit")
-                                href=list_href(filter, &format!("edit={id}"))
+                                href=edit_href.clone()
                                 aria-label=format!("Edit: {}", task.title)
                                 on:click=move |ev| {
                                     ev.prevent_default();
@@ -729,6 +1031,21 @@ fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
             .flatten()
     };
     let title_value = kept("title").unwrap_or_else(|| task.title.clone());
+    let priority_value = kept("priority").unwrap_or_else(|| match task.priority {
+        Priority::None => String::new(),
+        p => p.as_str().to_owned(),
+    });
+    let due_value = kept("due_date").unwrap_or_else(|| {
+        task.due_date
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    });
+    let tags_value = kept("tags").unwrap_or_else(|| task.tags.join(", "));
+    let priority_ref = NodeRef::<html::Select>::new();
+    let due_ref = NodeRef::<html::Input>::new();
+    let tags_ref = NodeRef::<html::Input>::new();
+    let due_error = move || form.field_error("due_date");
+    let tags_error = move || form.field_error("tags");
     let description_value =
         kept("description").unwrap_or_else(|| task.description.clone().unwrap_or_default());
     let title_error = move || form.field_error("title");
@@ -754,13 +1071,17 @@ fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
     });
     let on_submit = move |ev: ev::SubmitEvent| {
         prevent(&ev);
-        let (Some(t), Some(d)) = (title_ref.get(), description_ref.get()) else {
+        let (Some(t), Some(d), Some(p), Some(u), Some(g)) = (
+            title_ref.get(),
+            description_ref.get(),
+            priority_ref.get(),
+            due_ref.get(),
+            tags_ref.get(),
+        ) else {
             return;
         };
-        match TaskTitle::parse(&t.value())
-            .and_then(|title| TaskDescription::parse(&d.value()).map(|d| (title, d)))
-        {
-            Ok((title, description)) => store.update(id, title, description),
+        match TaskInput::parse(&t.value(), &d.value(), &p.value(), &u.value(), &g.value()) {
+            Ok(input) => store.update(id, input),
             Err(error) => store.forms.edit_result.set(Some(Err(error))),
         }
     };
@@ -772,7 +1093,7 @@ fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
     };
     view! {
         <form method="post" action=UpdateTask::url() class="edit-task" on:submit=on_submit on:keydown=on_keydown>
-            <FormAlert form fields=vec!["title", "description"] />
+            <FormAlert form fields=vec!["title", "description", "priority", "due_date", "tags"] />
             <input type="hidden" name="id" value=id />
             <label for=format!("edit-{id}-title")>"Title"</label>
             <input
@@ -804,11 +1125,43 @@ fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
             <p class="field-error" hidden=move || description_error().is_none()>
                 {move || description_error().unwrap_or_default()}
             </p>
+            <div class="edit-row">
+                <div class="field">
+                    <label for=format!("edit-{id}-priority")>"Priority"</label>
+                    <PrioritySelect id=format!("edit-{id}-priority") node_ref=priority_ref selected=priority_value />
+                </div>
+                <div class="field">
+                    <label for=format!("edit-{id}-due")>"Due date"</label>
+                    <input
+                        id=format!("edit-{id}-due")
+                        node_ref=due_ref
+                        name="due_date"
+                        type="date"
+                        value=due_value
+                        aria-invalid=move || due_error().map(|_| "true")
+                    />
+                    <FieldError id=format!("edit-{id}-due-error") message=Signal::derive(due_error) />
+                </div>
+                <div class="field wide">
+                    <label for=format!("edit-{id}-tags")>"Tags"</label>
+                    <input
+                        id=format!("edit-{id}-tags")
+                        node_ref=tags_ref
+                        name="tags"
+                        type="text"
+                        value=tags_value
+                        list="tag-names"
+                        autocomplete="off"
+                        aria-invalid=move || tags_error().map(|_| "true")
+                    />
+                    <FieldError id=format!("edit-{id}-tags-error") message=Signal::derive(tags_error) />
+                </div>
+            </div>
             <div class="edit-actions">
                 <button type="submit" class="primary">"Save"</button>
                 <a
                     class="button subtle"
-                    href=list_href(store.filter, "")
+                    href=store.view.with_value(|v| v.href(&[]))
                     on:click=move |ev| {
                         ev.prevent_default();
                         cancel();
@@ -821,19 +1174,136 @@ fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
     }
 }
 
+/// The person's tags: rename or delete each (deleting keeps the tasks).
+#[component]
+pub fn TagsPage() -> impl IntoView {
+    let rename_result = RwSignal::new(None::<Result<(), AppError>>);
+    let form = FormState::new("rename_tag", rename_result.into());
+    view! {
+        <Title text="Tags" />
+        <RequireUser forms=vec![form]>
+            <TagList form rename_result />
+        </RequireUser>
+    }
+}
+
+#[component]
+fn TagList(
+    form: FormState,
+    rename_result: RwSignal<Option<Result<(), AppError>>>,
+) -> impl IntoView {
+    let tags = Resource::new(|| (), |_| list_tags());
+    view! {
+        <h1>"Tags"</h1>
+        <p><A href="/">"Back to your tasks"</A></p>
+        <FormAlert form fields=vec!["name"] />
+        <Suspense fallback=|| view! { <p class="loading">"Loading your tags…"</p> }>
+            {move || Suspend::new(async move {
+                match tags.await {
+                    Ok(list) if list.is_empty() => Either::Left(view! {
+                        <p class="empty">"No tags yet. Add some to a task, separated by commas."</p>
+                    }.into_any()),
+                    Ok(list) => Either::Left(view! {
+                        <ul class="tag-list card">
+                            {list.into_iter().map(|tag| view! { <TagRow tag form rename_result tags /> }).collect_view()}
+                        </ul>
+                    }.into_any()),
+                    Err(error) => Either::Right(view! { <ErrorNotice error /> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TagRow(
+    tag: Tag,
+    form: FormState,
+    rename_result: RwSignal<Option<Result<(), AppError>>>,
+    tags: Resource<Result<Vec<Tag>, AppError>>,
+) -> impl IntoView {
+    let id = tag.id;
+    let name_ref = NodeRef::<html::Input>::new();
+    let kept = (form.kept_value("id") == Some(id.to_string()))
+        .then(|| form.kept_value("name"))
+        .flatten();
+    let error = move || {
+        (form.kept_value("id") == Some(id.to_string()) || rename_result.with(|r| r.is_some()))
+            .then(|| form.field_error("name"))
+            .flatten()
+    };
+    let on_rename = move |ev: ev::SubmitEvent| {
+        prevent(&ev);
+        let Some(input) = name_ref.get() else { return };
+        let name = input.value();
+        spawn_local(async move {
+            let result = super::api::rename_tag(id, name).await;
+            if result.is_ok() {
+                tags.refetch();
+            }
+            rename_result.set(Some(result));
+        });
+    };
+    let on_delete = move |ev: ev::SubmitEvent| {
+        prevent(&ev);
+        spawn_local(async move {
+            let result = super::api::delete_tag(id).await;
+            if result.is_ok() {
+                tags.refetch();
+            }
+            rename_result.set(Some(result));
+        });
+    };
+    let count = match tag.tasks {
+        1 => "1 task".to_owned(),
+        n => format!("{n} tasks"),
+    };
+    let href = ListQuery {
+        tag: Some(tag.name.clone()),
+        ..Default::default()
+    }
+    .href(&[]);
+    view! {
+        <li class="tag-row">
+            <a class="badge tag" href=href>{format!("#{}", tag.name)}</a>
+            <span class="hint">{count}</span>
+            <form method="post" action=RenameTag::url() class="rename-tag" on:submit=on_rename>
+                <input type="hidden" name="id" value=id />
+                <label for=format!("tag-{id}-name") class="visually-hidden">{format!("New name for {}", tag.name)}</label>
+                <input
+                    id=format!("tag-{id}-name")
+                    node_ref=name_ref
+                    name="name"
+                    type="text"
+                    value=kept.unwrap_or_else(|| tag.name.clone())
+                    maxlength=TAG_MAX_CHARS as u32
+                    aria-invalid=move || error().map(|_| "true")
+                />
+                <button type="submit" class="subtle">"Rename"</button>
+            </form>
+            <form method="post" action=DeleteTag::url() on:submit=on_delete>
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="subtle danger-text" aria-label=format!("Delete tag {}", tag.name)>
+                    "Delete"
+                </button>
+            </form>
+            <FieldError id=format!("tag-{id}-error") message=Signal::derive(error) />
+        </li>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn list_links_keep_the_filter() {
-        assert_eq!(list_href(Filter::All, ""), "/");
-        assert_eq!(list_href(Filter::All, "edit=3"), "/?edit=3");
-        assert_eq!(list_href(Filter::Active, ""), "/?filter=active");
-        assert_eq!(
-            list_href(Filter::Completed, "after=1.2"),
-            "/?filter=completed&after=1.2"
-        );
+    fn overdue_and_today_stand_out_unless_done() {
+        let today = Utc::now().date_naive();
+        let yesterday = today.pred_opt().unwrap();
+        assert_eq!(due_state(yesterday, false, Some(0)), Some("overdue"));
+        assert_eq!(due_state(today, false, Some(0)), Some("today"));
+        assert_eq!(due_state(today.succ_opt().unwrap(), false, Some(0)), None);
+        assert_eq!(due_state(yesterday, true, Some(0)), None);
     }
 
     #[test]

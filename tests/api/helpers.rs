@@ -5,7 +5,7 @@
 use std::{path::Path, str::FromStr, sync::Arc, sync::Once};
 
 use leptos::config::LeptosOptions;
-use reqwest::{cookie::Jar, header, redirect, Client, Response, StatusCode};
+use reqwest::{cookie::Jar, header, header::HeaderMap, redirect, Client, Response, StatusCode};
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
     Connection, Executor, PgConnection, PgPool,
@@ -28,6 +28,8 @@ pub struct TestApp {
     pub client: Client,
     pub jar: Arc<Jar>,
     pub db: DbProxy,
+    /// The app's configuration, so that more instances can be started on the same database.
+    pub config: Config,
     db_name: String,
     admin: PgConnectOptions,
     shutdown: Option<oneshot::Sender<()>>,
@@ -100,12 +102,7 @@ impl TestApp {
         )
         .expect("test configuration is valid");
 
-        let app = Application::build(config).await.expect("the app starts");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
+        let (address, shutdown, server) = start_server(config.clone()).await;
 
         let pool = PgPoolOptions::new()
             .max_connections(3)
@@ -120,6 +117,7 @@ impl TestApp {
             client,
             jar,
             db,
+            config,
             db_name,
             admin,
             shutdown: Some(shutdown),
@@ -148,6 +146,91 @@ impl TestApp {
         }
         self.server.take().expect("server still running")
     }
+
+    /// Starts a second server instance of the app against this test's database (as a
+    /// deployment with several instances behind a load balancer would run). It stops when
+    /// the `Instance` is dropped; the database stays with the `TestApp`.
+    pub async fn start_instance(&self) -> Instance {
+        let (address, shutdown, server) = start_server(self.config.clone()).await;
+        Instance {
+            address,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        }
+    }
+
+    /// Stops this server (letting requests in flight finish) and starts a new one on the same
+    /// database, as a deployment or a crash and restart would. The new one listens on another
+    /// port: `address` is updated.
+    pub async fn restart(&mut self) {
+        let server = self.begin_shutdown();
+        server
+            .await
+            .expect("the serve loop ends")
+            .expect("the server stops cleanly");
+        let (address, shutdown, server) = start_server(self.config.clone()).await;
+        self.address = address;
+        self.shutdown = Some(shutdown);
+        self.server = Some(server);
+    }
+
+    /// True when the session store has a row for this session id (the cookie's value).
+    pub async fn session_row_exists(&self, id: &str) -> bool {
+        sqlx::query_scalar::<_, bool>(
+            "select exists (select 1 from tower_sessions.session where id = $1)",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .expect("query the session store")
+    }
+
+    /// Who the session `id` belongs to, asked by a browser that has nothing but that cookie
+    /// (sent by hand, whatever its expiry or a jar would say).
+    pub async fn current_user_for_cookie(&self, id: &str) -> Option<User> {
+        let answer =
+            call_with_cookie(&self.address, &format!("session={id}"), "current_user", &[]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.json()
+    }
+}
+
+/// Builds and starts the app with `config` on a free port: its address, the sender that
+/// stops it and the handle of its serve loop.
+async fn start_server(
+    config: Config,
+) -> (String, oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
+    let app = Application::build(config).await.expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    (address, shutdown, server)
+}
+
+/// Another server instance on a `TestApp`'s database (`TestApp::start_instance`).
+pub struct Instance {
+    pub address: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Instance {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
 }
 
 /// A browser of its own: a cookie jar, no redirects followed.
@@ -159,6 +242,30 @@ pub fn new_client() -> (Client, Arc<Jar>) {
         .build()
         .expect("client");
     (client, jar)
+}
+
+/// Calls a server function of the server at `base` (any instance) as the hydrated app does,
+/// from a browser that has no cookie jar, with `cookie` (`name=value`) sent by hand.
+pub async fn call_with_cookie(
+    base: &str,
+    cookie: &str,
+    name: &str,
+    form: &[(&str, &str)],
+) -> FnAnswer {
+    let res = Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("{base}/api/{name}"))
+        .header(header::ACCEPT, "application/json")
+        .header("sec-fetch-site", "same-origin")
+        .header(header::ORIGIN, base)
+        .header(header::COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .expect("request sent");
+    FnAnswer::from_response(res).await
 }
 
 /// A strong password that zxcvbn accepts, unique per call.
@@ -180,10 +287,36 @@ pub fn unique_email() -> String {
 pub struct FnAnswer {
     pub status: StatusCode,
     pub location: Option<String>,
+    pub headers: HeaderMap,
     pub body: String,
 }
 
 impl FnAnswer {
+    pub async fn from_response(res: Response) -> Self {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let location = headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        Self {
+            status,
+            location,
+            headers,
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    /// The `Set-Cookie` header that sets (or clears) the cookie `name`, if any.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}=");
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&prefix))
+            .map(str::to_owned)
+    }
+
     pub fn error(&self) -> AppError {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|_| panic!("expected an AppError, got {} {}", self.status, self.body))
@@ -208,16 +341,7 @@ impl TestApp {
             .send()
             .await
             .expect("request sent");
-        let status = res.status();
-        let location = res
-            .headers()
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_owned());
-        FnAnswer {
-            status,
-            location,
-            body: res.text().await.unwrap(),
-        }
+        FnAnswer::from_response(res).await
     }
 
     pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> FnAnswer {

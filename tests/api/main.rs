@@ -6,6 +6,7 @@ mod db_proxy;
 mod health;
 #[allow(dead_code)] // not every test binary module uses every helper
 mod helpers;
+mod organise;
 mod pages;
 mod schema;
 mod tasks;
