@@ -9,53 +9,22 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{
-        check_tag_name, db,
-        query::{parse_due_date, parse_tags},
-        Cursor, ListQuery, Priority, TaskDescription, TaskTitle, PAGE_SIZE,
-    },
+    super::{check_tag_name, db, Cursor, ListQuery, TaskInput, PAGE_SIZE},
     crate::{
         auth::session::require_user,
         server::{app_state, finish, redirect_back},
     },
 };
 
-/// The validated fields of an added or edited task.
+/// The database's view of a validated task.
 #[cfg(feature = "ssr")]
-struct Fields {
-    title: TaskTitle,
-    description: TaskDescription,
-    priority: Priority,
-    due_date: Option<chrono::NaiveDate>,
-    tags: Vec<String>,
-}
-
-#[cfg(feature = "ssr")]
-impl Fields {
-    fn parse(
-        title: &str,
-        description: &str,
-        priority: &str,
-        due_date: &str,
-        tags: &str,
-    ) -> Result<Self, AppError> {
-        Ok(Self {
-            title: TaskTitle::parse(title)?,
-            description: TaskDescription::parse(description)?,
-            priority: Priority::parse(priority)?,
-            due_date: parse_due_date(due_date)?,
-            tags: parse_tags(tags)?,
-        })
-    }
-
-    fn as_db(&self) -> db::TaskFields<'_> {
-        db::TaskFields {
-            title: self.title.as_str(),
-            description: self.description.as_deref(),
-            priority: self.priority,
-            due_date: self.due_date,
-            tags: &self.tags,
-        }
+fn fields(input: &TaskInput) -> db::TaskFields<'_> {
+    db::TaskFields {
+        title: input.title.as_str(),
+        description: input.description.as_deref(),
+        priority: input.priority,
+        due_date: input.due_date,
+        tags: &input.tags,
     }
 }
 
@@ -132,8 +101,8 @@ pub async fn add_task(
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let fields = Fields::parse(&title, &description, &priority, &due_date, &tags)?;
-        let task = db::insert_task(&state.pool, user.id, fields.as_db()).await?;
+        let input = TaskInput::parse(&title, &description, &priority, &due_date, &tags)?;
+        let task = db::insert_task(&state.pool, user.id, fields(&input)).await?;
         // Without JavaScript: back to the first page, where the new task is.
         redirect_back(&["after", "edit"]);
         Ok(task)
@@ -171,8 +140,8 @@ pub async fn update_task(
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let fields = Fields::parse(&title, &description, &priority, &due_date, &tags)?;
-        let task = db::update_task(&state.pool, user.id, id, fields.as_db())
+        let input = TaskInput::parse(&title, &description, &priority, &due_date, &tags)?;
+        let task = db::update_task(&state.pool, user.id, id, fields(&input))
             .await?
             .ok_or(AppError::NotFound)?;
         redirect_back(&["edit"]);

@@ -151,6 +151,42 @@ impl Filter {
     }
 }
 
+/// A new or edited task as typed, validated field by field: in the browser before it is
+/// sent, and authoritatively by the server function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskInput {
+    pub title: TaskTitle,
+    pub description: TaskDescription,
+    pub priority: Priority,
+    pub due_date: Option<NaiveDate>,
+    pub tags: Vec<String>,
+}
+
+impl TaskInput {
+    pub fn parse(
+        title: &str,
+        description: &str,
+        priority: &str,
+        due_date: &str,
+        tags: &str,
+    ) -> Result<Self, AppError> {
+        Ok(Self {
+            title: TaskTitle::parse(title)?,
+            description: TaskDescription::parse(description)?,
+            priority: Priority::parse(priority)?,
+            due_date: query::parse_due_date(due_date)?,
+            tags: query::parse_tags(tags)?,
+        })
+    }
+
+    /// The tags A to Z, as the server returns them.
+    pub fn sorted_tags(&self) -> Vec<String> {
+        let mut tags = self.tags.clone();
+        tags.sort_by_key(|t| t.to_lowercase());
+        tags
+    }
+}
+
 /// A task title: trimmed, 1 to 200 characters, no control characters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskTitle(String);

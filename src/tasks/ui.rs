@@ -18,9 +18,8 @@ use super::{
         list_tags, list_tasks, AddTask, ClearCompleted, DeleteTag, DeleteTask, RenameTag,
         SetAllCompleted, SetTaskCompleted, UpdateTask,
     },
-    query::{parse_due_date, parse_tags},
-    Counts, Due, Filter, ListQuery, Priority, Sort, Tag, Task, TaskDescription, TaskPage,
-    TaskTitle, DESCRIPTION_MAX_CHARS, TAG_MAX_CHARS, TITLE_MAX_CHARS,
+    Counts, Due, Filter, ListQuery, Priority, Sort, Tag, Task, TaskInput, TaskPage,
+    DESCRIPTION_MAX_CHARS, TAG_MAX_CHARS, TITLE_MAX_CHARS,
 };
 use crate::{
     auth::ui::{ErrorNotice, RequireUser},
@@ -128,48 +127,15 @@ type TaskArgs = (
     Option<String>,
 );
 
-/// A new or edited task as typed, validated in the browser before it is sent.
-#[derive(Clone)]
-struct TaskInput {
-    title: TaskTitle,
-    description: TaskDescription,
-    priority: Priority,
-    due_date: Option<NaiveDate>,
-    tags: Vec<String>,
-}
-
-impl TaskInput {
-    fn parse(
-        title: &str,
-        description: &str,
-        priority: &str,
-        due_date: &str,
-        tags: &str,
-    ) -> Result<Self, AppError> {
-        Ok(Self {
-            title: TaskTitle::parse(title)?,
-            description: TaskDescription::parse(description)?,
-            priority: Priority::parse(priority)?,
-            due_date: parse_due_date(due_date)?,
-            tags: parse_tags(tags)?,
-        })
-    }
-
-    fn args(&self) -> TaskArgs {
-        (
-            self.title.as_str().to_owned(),
-            self.description.as_deref().map(str::to_owned),
-            Some(self.priority.as_str().to_owned()),
-            self.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
-            Some(self.tags.join(", ")),
-        )
-    }
-
-    fn sorted_tags(&self) -> Vec<String> {
-        let mut tags = self.tags.clone();
-        tags.sort_by_key(|t| t.to_lowercase());
-        tags
-    }
+/// The server function's arguments for `input`, as its form would send them.
+fn task_args(input: &TaskInput) -> TaskArgs {
+    (
+        input.title.as_str().to_owned(),
+        input.description.as_deref().map(str::to_owned),
+        Some(input.priority.as_str().to_owned()),
+        input.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        Some(input.tags.join(", ")),
+    )
 }
 
 /// The forms of the page and their latest (hydrated) results.
@@ -330,7 +296,7 @@ impl Store {
             )
         });
         self.counts.update(|c| add_one(c, false));
-        let (title, description, priority, due_date, tags) = input.args();
+        let (title, description, priority, due_date, tags) = task_args(&input);
         spawn_local(async move {
             match super::api::add_task(title, description, priority, due_date, tags).await {
                 Ok(task) => store.tasks.update(|ts| {
@@ -367,7 +333,7 @@ impl Store {
         });
         self.editing.set(None);
         self.forms.edit_result.set(None);
-        let (title, description, priority, due_date, tags) = input.args();
+        let (title, description, priority, due_date, tags) = task_args(&input);
         spawn_local(async move {
             match super::api::update_task(id, title, description, priority, due_date, tags).await {
                 Ok(task) => store.replace(task),
