@@ -269,5 +269,6 @@ pub async fn delete_tag(id: i64) -> Result<(), AppError> {
         Ok(())
     }
     .await;
+    // Errors show where the tags page shows rename errors.
     finish("rename_tag", &[], result).await
 }

@@ -29,16 +29,10 @@ use crate::{
 
 #[component]
 pub fn TasksPage() -> impl IntoView {
-    view! {
-        <Title text="Your tasks" />
-        <RequireUser>
-            <TaskBoard />
-        </RequireUser>
-    }
-}
-
-#[component]
-fn TaskBoard() -> impl IntoView {
+    // Every resource of the page is made here, in the route's own scope, not inside
+    // `RequireUser`'s suspense: a resource made inside a suspense's children can outlive
+    // the render pass that made it (server rendering runs them more than once) and then
+    // runs without the app's context.
     let query = use_query_map();
     let view = Memo::new(move |_| ListQuery::from_params(|name| query.read().get(name)));
     let after = Memo::new(move |_| query.read().get("after").filter(|a| !a.is_empty()));
@@ -59,17 +53,48 @@ fn TaskBoard() -> impl IntoView {
         edit_result,
         action_result,
     };
+    let board = Board {
+        view,
+        after,
+        page,
+        tags,
+        forms,
+    };
+    view! {
+        <Title text="Your tasks" />
+        <RequireUser forms=vec![forms.add, forms.edit, forms.action]>
+            <TaskBoard board />
+        </RequireUser>
+    }
+}
 
+/// The task page's state, made once per page by `TasksPage`.
+#[derive(Clone, Copy)]
+struct Board {
+    view: Memo<ListQuery>,
+    after: Memo<Option<String>>,
+    page: Resource<Result<TaskPage, AppError>>,
+    tags: Resource<Result<Vec<Tag>, AppError>>,
+    forms: Forms,
+}
+
+#[component]
+fn TaskBoard(board: Board) -> impl IntoView {
+    let Board {
+        view,
+        after,
+        page,
+        tags,
+        forms,
+    } = board;
+    let query = use_query_map();
     view! {
         <div class="board">
             <h1>"Your tasks"</h1>
             <Suspense fallback=|| view! { <p class="loading">"Loading your tasks…"</p> }>
                 {move || Suspend::new(async move {
-                    let page = page.await;
+                        let page = page.await;
                     let tags = tags.await.unwrap_or_default();
-                    forms.add.loaded().await;
-                    forms.edit.loaded().await;
-                    forms.action.loaded().await;
                     match page {
                         Ok(page) => {
                             let editing = query
@@ -1145,10 +1170,12 @@ fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
 pub fn TagsPage() -> impl IntoView {
     let rename_result = RwSignal::new(None::<Result<(), AppError>>);
     let form = FormState::new("rename_tag", rename_result.into());
+    // Made here, not inside `RequireUser` (see `TasksPage`).
+    let tags = Resource::new(|| (), |_| list_tags());
     view! {
         <Title text="Tags" />
         <RequireUser forms=vec![form]>
-            <TagList form rename_result />
+            <TagList form rename_result tags />
         </RequireUser>
     }
 }
@@ -1157,8 +1184,8 @@ pub fn TagsPage() -> impl IntoView {
 fn TagList(
     form: FormState,
     rename_result: RwSignal<Option<Result<(), AppError>>>,
+    tags: Resource<Result<Vec<Tag>, AppError>>,
 ) -> impl IntoView {
-    let tags = Resource::new(|| (), |_| list_tags());
     view! {
         <h1>"Tags"</h1>
         <p><A href="/">"Back to your tasks"</A></p>
