@@ -1,11 +1,14 @@
 # The two commands of the README. Each installs what is missing first.
-.PHONY: run test watch db-start db-stop db-psql
+.PHONY: run test watch bench db-start db-stop db-psql
 
 run:        ## build the release app and serve it on http://127.0.0.1:3000
 	scripts/run.sh
 
 test:       ## every check and test (fmt, sqlx, clippy, unit, integration, Playwright)
 	scripts/test.sh
+
+bench:      ## build, seed and benchmark the release app; rewrites bench/RESULTS.md (~15 min)
+	bench/run.sh
 
 watch:      ## development: rebuild and reload on every change
 	scripts/install-tools.sh && scripts/db.sh start && cargo leptos watch
