@@ -141,14 +141,6 @@ impl Filter {
     pub fn shows(self, task: &Task) -> bool {
         self.completed().is_none_or(|c| c == task.completed)
     }
-
-    /// The query string for this filter (`""` for all).
-    pub fn query(self) -> String {
-        match self {
-            Self::All => String::new(),
-            f => format!("?filter={}", f.as_str()),
-        }
-    }
 }
 
 /// A new or edited task as typed, validated field by field: in the browser before it is
@@ -324,8 +316,6 @@ mod tests {
         assert_eq!(Filter::from_query(Some("completed")), Filter::Completed);
         assert_eq!(Filter::from_query(Some("nonsense")), Filter::All);
         assert_eq!(Filter::from_query(None), Filter::All);
-        assert_eq!(Filter::Active.query(), "?filter=active");
-        assert_eq!(Filter::All.query(), "");
     }
 
     #[test]

@@ -725,6 +725,49 @@ async fn expired_session_rows_are_deleted_by_the_background_task() {
     }
 }
 
+#[tokio::test]
+async fn old_sign_in_counters_are_deleted_by_the_background_task() {
+    let app = TestApp::spawn_with(|name| match name {
+        "AUTH_WINDOW_SECS" => Some("1".into()),
+        "CLEANUP_INTERVAL_SECS" => Some("1".into()),
+        _ => None,
+    })
+    .await;
+    let answer = app
+        .sign_in("nobody@example.com", "not the password at all")
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    let rows = || async {
+        let failures: i64 = sqlx::query_scalar("select count(*) from sign_in_failures")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        let attempts: i64 = sqlx::query_scalar("select count(*) from auth_attempts")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        (failures, attempts)
+    };
+    assert_eq!(rows().await, (1, 1));
+
+    // Nothing else touches the counters: only the cleanup task can delete them.
+    let mut tries = 0;
+    while rows().await != (0, 0) {
+        tries += 1;
+        assert!(
+            tries < 60,
+            "old counters still there after 60 looks: {:?}",
+            rows().await
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// S5
 #[tokio::test]
 async fn sessions_survive_a_second_instance_and_a_restart() {
