@@ -5,6 +5,8 @@ use std::{fmt, path::Path, time::Duration};
 
 use leptos::config::{get_configuration, LeptosOptions};
 
+use crate::client::TrustedProxies;
+
 /// Everything the server needs to start.
 #[derive(Clone)]
 pub struct Config {
@@ -37,6 +39,23 @@ pub struct Config {
     /// `CLEANUP_INTERVAL_SECS`, default 60: how often expired sessions and old sign-in
     /// counters are deleted.
     pub cleanup_interval: Duration,
+    /// `TRUSTED_PROXIES`: CIDRs of the load balancers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// `REQUEST_TIMEOUT_SECS`, default 30: a request still unanswered after this gets 503.
+    pub request_timeout: Duration,
+    /// `DATABASE_STATEMENT_TIMEOUT_SECS`, default 10: PostgreSQL cancels a statement that
+    /// runs longer (`statement_timeout` on every connection of the pool).
+    pub statement_timeout: Duration,
+    /// `MAX_TASKS_PER_USER`, default 200,000.
+    pub max_tasks_per_user: i64,
+    /// `MAX_TAGS_PER_USER`, default 500.
+    pub max_tags_per_user: i64,
+    /// `PASSWORD_HASH_THREADS`, default one fewer than the cores (at least 1): argon2
+    /// hashes and verifies at once, so the other cores keep serving everything else.
+    pub password_threads: usize,
+    /// `PASSWORD_HASH_QUEUE`, default 16: password checks that may wait for a thread;
+    /// past that a sign-in is answered 503 with `Retry-After` at once.
+    pub password_queue: usize,
 }
 
 /// A connection string whose password never reaches a log.
@@ -76,6 +95,13 @@ impl fmt::Debug for Config {
             .field("auth_address_limit", &self.auth_address_limit)
             .field("auth_window", &self.auth_window)
             .field("cleanup_interval", &self.cleanup_interval)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("request_timeout", &self.request_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("max_tasks_per_user", &self.max_tasks_per_user)
+            .field("max_tags_per_user", &self.max_tags_per_user)
+            .field("password_threads", &self.password_threads)
+            .field("password_queue", &self.password_queue)
             .finish_non_exhaustive()
     }
 }
@@ -132,7 +158,40 @@ impl Config {
                 });
             }
         }
+        let trusted_proxies = TrustedProxies::parse(&lookup("TRUSTED_PROXIES").unwrap_or_default())
+            .map_err(|reason| ConfigError::Invalid {
+                name: "TRUSTED_PROXIES",
+                reason,
+            })?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
+            trusted_proxies,
+            request_timeout: Duration::from_secs(parse_number(
+                &lookup,
+                "REQUEST_TIMEOUT_SECS",
+                30u64,
+                1..=3600,
+            )?),
+            statement_timeout: Duration::from_secs(parse_number(
+                &lookup,
+                "DATABASE_STATEMENT_TIMEOUT_SECS",
+                10u64,
+                1..=3600,
+            )?),
+            max_tasks_per_user: parse_number(
+                &lookup,
+                "MAX_TASKS_PER_USER",
+                200_000i64,
+                1..=100_000_000,
+            )?,
+            max_tags_per_user: parse_number(&lookup, "MAX_TAGS_PER_USER", 500i64, 1..=1_000_000)?,
+            password_threads: parse_number(
+                &lookup,
+                "PASSWORD_HASH_THREADS",
+                cores.saturating_sub(1).max(1),
+                1..=1024,
+            )?,
+            password_queue: parse_number(&lookup, "PASSWORD_HASH_QUEUE", 16usize, 0..=100_000)?,
             database_url: DatabaseUrl::new(database_url),
             db_max_connections,
             db_acquire_timeout: Duration::from_secs(acquire_secs),
@@ -258,6 +317,14 @@ mod tests {
         assert_eq!(c.sign_in_max_failures, 10);
         assert_eq!(c.auth_window, Duration::from_secs(900));
         assert!(!c.https());
+        assert!(c.trusted_proxies.is_empty());
+        assert_eq!(c.request_timeout, Duration::from_secs(30));
+        assert_eq!(c.statement_timeout, Duration::from_secs(10));
+        assert_eq!(c.max_tasks_per_user, 200_000);
+        assert_eq!(c.max_tags_per_user, 500);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        assert_eq!(c.password_threads, (cores - 1).max(1));
+        assert_eq!(c.password_queue, 16);
     }
 
     #[test]
@@ -305,6 +372,14 @@ mod tests {
             assert!(text.contains("DATABASE_MAX_CONNECTIONS"), "{text}");
             assert!(text.contains(fragment), "{text}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_that_do_not_parse_are_refused_by_name() {
+        let err = config(&[("TRUSTED_PROXIES", "10.0.0.0/8, lb.internal")]).unwrap_err();
+        assert!(err.to_string().contains("TRUSTED_PROXIES"), "{err}");
+        let c = config(&[("TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8")]).unwrap();
+        assert!(!c.trusted_proxies.is_empty());
     }
 
     #[test]

@@ -70,6 +70,7 @@ mod ssr {
     use super::AppError;
     use axum::{body::Body, extract::Request, middleware::Next, response::Response};
     use http::StatusCode;
+    use leptos::server_fn::error::FromServerFnError as _;
 
     /// The largest error body worth decoding; server-function errors are a few bytes.
     const MAX_ERROR_BODY: usize = 16 * 1024;
@@ -93,11 +94,44 @@ mod ssr {
         };
         if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
             parts.status = error.status_code();
+            if let Some(retry) = error.retry_after() {
+                parts.headers.insert(http::header::RETRY_AFTER, retry);
+            }
         }
         Response::from_parts(parts, Body::from(bytes))
     }
 
+    /// An error answered outside a server function (a timeout, a panic): its status, and
+    /// the same JSON body a server function's error has, which the browser app decodes.
+    impl axum::response::IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let mut res = Response::new(Body::from(self.ser()));
+            *res.status_mut() = self.status_code();
+            let headers = res.headers_mut();
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+            headers.insert(
+                leptos::server_fn::error::SERVER_FN_ERROR_HEADER,
+                http::HeaderValue::from_static("1"),
+            );
+            if let Some(retry) = self.retry_after() {
+                headers.insert(http::header::RETRY_AFTER, retry);
+            }
+            res
+        }
+    }
+
     impl AppError {
+        /// `Retry-After` for the errors that will go away: "busy" clears within seconds.
+        pub fn retry_after(&self) -> Option<http::HeaderValue> {
+            match self {
+                Self::Unavailable => Some(http::HeaderValue::from_static("2")),
+                _ => None,
+            }
+        }
+
         pub fn status_code(&self) -> StatusCode {
             match self {
                 Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -117,6 +151,16 @@ mod ssr {
                 sqlx::Error::RowNotFound => Self::NotFound,
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                     tracing::warn!(error = %err, "database unavailable");
+                    Self::Unavailable
+                }
+                // 57014: cancelled by `statement_timeout`; 57P01..57P03: the server is
+                // shutting down or starting (a restart).
+                sqlx::Error::Database(db)
+                    if db
+                        .code()
+                        .is_some_and(|c| matches!(&*c, "57014" | "57P01" | "57P02" | "57P03")) =>
+                {
+                    tracing::warn!(error = %err, "database statement cancelled or server restarting");
                     Self::Unavailable
                 }
                 _ => {

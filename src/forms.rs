@@ -2,9 +2,12 @@
 //!
 //! Hydrated, an `ActionForm` calls its server function and the answer's error is shown
 //! beside its field, with focus moved to it. With JavaScript off, the browser posts the form,
-//! the server keeps the error and the typed values in the session (`server::finish`) and
-//! redirects back; the page then takes that `FormFlash` and renders the same messages, with
-//! `autofocus` on the first field in error.
+//! the server keeps the error and the typed values in a short-lived cookie
+//! (`server::finish` calls `keep`) and redirects back; the page then takes that `FormFlash`
+//! and renders the same messages, with `autofocus` on the first field in error.
+//!
+//! The flash never touches the database: a refused or anonymous post stores nothing on the
+//! server. Its values are cut to their fields' limits and the cookie to `FLASH_MAX_BYTES`.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,7 +23,21 @@ pub struct FormFlash {
 }
 
 impl FormFlash {
-    pub const SESSION_KEY: &'static str = "flash";
+    /// A flash whose values are cut to what their fields accept (`field_max_chars`).
+    pub fn new(form: &str, error: AppError, values: &[(&str, &str)]) -> Self {
+        Self {
+            form: form.to_owned(),
+            error,
+            values: values
+                .iter()
+                .map(|(k, v)| {
+                    let max = field_max_chars(k);
+                    let end = v.char_indices().nth(max).map_or(v.len(), |(i, _)| i);
+                    ((*k).to_owned(), v[..end].to_owned())
+                })
+                .collect(),
+        }
+    }
 
     pub fn value(&self, name: &str) -> Option<String> {
         self.values
@@ -30,20 +47,182 @@ impl FormFlash {
     }
 }
 
+/// The most characters a form field can usefully hold; what is kept of a value typed in it.
+pub fn field_max_chars(field: &str) -> usize {
+    use crate::{auth, tasks};
+    match field {
+        "title" => tasks::TITLE_MAX_CHARS,
+        "description" => tasks::DESCRIPTION_MAX_CHARS,
+        "tags" => tasks::query::TAGS_FIELD_MAX_CHARS,
+        "email" => auth::EMAIL_MAX_CHARS,
+        "name" => auth::NAME_MAX_CHARS,
+        _ => 32, // ids, priorities, dates
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use cookie::{keep, read as read_flash};
+
+/// The flash cookie: base64url of the flash's JSON, `HttpOnly`, `SameSite=Lax`, one minute.
+#[cfg(feature = "ssr")]
+mod cookie {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+    use http::{header, HeaderMap, HeaderValue};
+
+    use super::FormFlash;
+
+    /// The largest flash cookie sent or read (browsers keep 4096 bytes per cookie).
+    pub const FLASH_MAX_BYTES: usize = 3600;
+    const MAX_AGE_SECS: u32 = 60;
+
+    pub fn name(secure: bool) -> &'static str {
+        if secure {
+            "__Host-flash"
+        } else {
+            "flash"
+        }
+    }
+
+    /// Encodes `flash` into at most `FLASH_MAX_BYTES`, dropping the longest values first
+    /// when it does not fit (the error itself always does).
+    pub fn encode(mut flash: FormFlash) -> Option<String> {
+        loop {
+            let json = serde_json::to_vec(&flash).ok()?;
+            let value = URL_SAFE_NO_PAD.encode(json);
+            if value.len() <= FLASH_MAX_BYTES {
+                return Some(value);
+            }
+            let longest = flash
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, v))| !v.is_empty())
+                .max_by_key(|(_, (_, v))| v.len())
+                .map(|(i, _)| i)?;
+            flash.values[longest].1.clear();
+        }
+    }
+
+    /// The flash in the request's cookies, if there is a readable one of a bounded size.
+    pub fn read(headers: &HeaderMap, secure: bool) -> Option<FormFlash> {
+        let prefix = format!("{}=", name(secure));
+        let value = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .map(str::trim)
+            .find_map(|c| c.strip_prefix(prefix.as_str()))?;
+        if value.len() > FLASH_MAX_BYTES {
+            return None;
+        }
+        let json = URL_SAFE_NO_PAD.decode(value).ok()?;
+        serde_json::from_slice(&json).ok()
+    }
+
+    pub fn set_header(value: &str, secure: bool) -> Option<HeaderValue> {
+        let max_age = if value.is_empty() { 0 } else { MAX_AGE_SECS };
+        let attributes = if secure { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!(
+            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{attributes}",
+            name(secure)
+        ))
+        .ok()
+    }
+
+    fn secure() -> bool {
+        crate::server::app_state().is_ok_and(|s| s.sessions.secure)
+    }
+
+    fn respond_with(value: &str) {
+        if let (Some(res), Some(header)) = (
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            set_header(value, secure()),
+        ) {
+            res.append_header(header::SET_COOKIE, header);
+        }
+    }
+
+    /// Keeps `flash` for the next page this browser loads (a plain form post's redirect).
+    pub fn keep(flash: FormFlash) {
+        if let Some(value) = encode(flash) {
+            respond_with(&value);
+        }
+    }
+
+    /// Takes the kept flash of `form` from this request, and tells the browser to forget it.
+    pub fn take(form: &str) -> Option<FormFlash> {
+        let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+        let flash = read(&parts.headers, secure()).filter(|f| f.form == form)?;
+        respond_with("");
+        Some(flash)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::error::AppError;
+
+        #[test]
+        fn a_flash_round_trips_through_its_cookie() {
+            let flash = FormFlash::new(
+                "add_task",
+                AppError::validation("title", "Enter a title for the task."),
+                &[("title", " "), ("tags", "a, b")],
+            );
+            let value = encode(flash.clone()).unwrap();
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::COOKIE,
+                HeaderValue::from_str(&format!("theme=dark; flash={value}")).unwrap(),
+            );
+            assert_eq!(read(&headers, false), Some(flash));
+            assert_eq!(
+                read(&headers, true),
+                None,
+                "the secure name is another cookie"
+            );
+        }
+
+        #[test]
+        fn values_are_cut_to_their_fields_and_the_cookie_to_its_limit() {
+            let huge = "é".repeat(100_000);
+            let flash = FormFlash::new(
+                "add_task",
+                AppError::validation("description", "Too long."),
+                &[("title", &huge), ("description", &huge), ("id", &huge)],
+            );
+            assert_eq!(flash.value("title").unwrap().chars().count(), 200);
+            assert_eq!(flash.value("description").unwrap().chars().count(), 1000);
+            assert_eq!(flash.value("id").unwrap().chars().count(), 32);
+            let value = encode(flash).unwrap();
+            assert!(value.len() <= FLASH_MAX_BYTES, "{}", value.len());
+            let header = set_header(&value, true).unwrap();
+            let header = header.to_str().unwrap();
+            assert!(header.starts_with("__Host-flash="), "{header}");
+            assert!(header.contains("HttpOnly") && header.contains("Max-Age=60"));
+            assert!(header.ends_with("; Secure"));
+        }
+
+        #[test]
+        fn a_forged_or_oversized_cookie_is_ignored() {
+            for value in ["not base64!", "e30", &"A".repeat(FLASH_MAX_BYTES + 1)] {
+                let mut headers = HeaderMap::new();
+                headers.insert(
+                    header::COOKIE,
+                    HeaderValue::from_str(&format!("flash={value}")).unwrap(),
+                );
+                assert_eq!(read(&headers, false), None, "{value}");
+            }
+        }
+    }
+}
+
 /// Takes (and forgets) the kept error of `form`, if the last plain post of it failed.
-/// Public: it only reads the caller's own session.
+/// Public: it only reads the caller's own cookie.
 #[server(prefix = "/api", endpoint = "take_flash")]
 pub async fn take_flash(form: String) -> Result<Option<FormFlash>, AppError> {
-    use crate::auth::session::current_session;
-    let session = current_session().await?;
-    let kept: Option<FormFlash> = session.get(FormFlash::SESSION_KEY).await.unwrap_or(None);
-    match kept {
-        Some(flash) if flash.form == form => {
-            let _ = session.remove::<FormFlash>(FormFlash::SESSION_KEY).await;
-            Ok(Some(flash))
-        }
-        _ => Ok(None),
-    }
+    Ok(cookie::take(&form))
 }
 
 /// The state one form shows: the latest error, from its action or from a kept flash.

@@ -7,10 +7,13 @@
 
 pub mod app;
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod client;
 pub mod error;
 pub mod forms;
 pub mod tasks;
 pub mod theme;
+pub mod work;
 
 #[cfg(feature = "ssr")]
 pub mod config;

@@ -49,14 +49,14 @@ pub async fn refuse_cross_site(
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
-    if !safe && is_cross_site(req.headers(), site.origin.as_deref()) {
+    if !safe && is_cross_site(req.headers(), &site) {
         tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-site request refused");
         return (StatusCode::FORBIDDEN, "Cross-site request refused.\n").into_response();
     }
     next.run(req).await
 }
 
-fn is_cross_site(headers: &HeaderMap, site_origin: Option<&str>) -> bool {
+fn is_cross_site(headers: &HeaderMap, site: &SiteSecurity) -> bool {
     if let Some(fetch_site) = headers.get("sec-fetch-site") {
         if !matches!(fetch_site.as_bytes(), b"same-origin" | b"none") {
             return true;
@@ -65,16 +65,24 @@ fn is_cross_site(headers: &HeaderMap, site_origin: Option<&str>) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return false;
     };
-    if site_origin.is_some_and(|site| site.eq_ignore_ascii_case(origin)) {
+    if site
+        .origin
+        .as_deref()
+        .is_some_and(|public| public.eq_ignore_ascii_case(origin))
+    {
         return false;
     }
+    // Otherwise the origin must be this server itself: its scheme (HTTPS only when the site
+    // is served over HTTPS) and the `Host` the request was sent to.
+    let scheme = if site.https { "https" } else { "http" };
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_authority = origin
+    let authority = origin
         .split_once("://")
+        .filter(|(s, _)| s.eq_ignore_ascii_case(scheme))
         .map(|(_, authority)| authority.trim_end_matches('/'));
-    match (origin_authority, host) {
+    match (authority, host) {
         (Some(authority), Some(host)) => !authority.eq_ignore_ascii_case(host),
-        _ => true, // "null" or an origin we cannot read
+        _ => true, // "null", another scheme, or an origin we cannot read
     }
 }
 
@@ -148,6 +156,14 @@ pub fn page_csp(nonce: &str, dev_reload: Option<String>) -> String {
 mod tests {
     use super::*;
 
+    fn site(origin: Option<&str>, https: bool) -> SiteSecurity {
+        SiteSecurity {
+            origin: origin.map(str::to_owned),
+            https,
+            dev_reload: None,
+        }
+    }
+
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
@@ -164,14 +180,14 @@ mod tests {
                 ("origin", "http://127.0.0.1:3000"),
                 ("host", "127.0.0.1:3000")
             ]),
-            None
+            &site(None, false)
         ));
         assert!(
-            !is_cross_site(&headers(&[("host", "127.0.0.1:3000")]), None),
+            !is_cross_site(&headers(&[("host", "127.0.0.1:3000")]), &site(None, false)),
             "no browser headers"
         );
         assert!(
-            !is_cross_site(&headers(&[("sec-fetch-site", "none")]), None),
+            !is_cross_site(&headers(&[("sec-fetch-site", "none")]), &site(None, false)),
             "typed by the person"
         );
     }
@@ -180,22 +196,22 @@ mod tests {
     fn cross_site_requests_are_caught_by_either_header() {
         assert!(is_cross_site(
             &headers(&[("sec-fetch-site", "cross-site")]),
-            None
+            &site(None, false)
         ));
         assert!(is_cross_site(
             &headers(&[("sec-fetch-site", "same-site")]),
-            None
+            &site(None, false)
         ));
         assert!(is_cross_site(
             &headers(&[
                 ("origin", "https://evil.example"),
                 ("host", "127.0.0.1:3000")
             ]),
-            None
+            &site(None, false)
         ));
         assert!(is_cross_site(
             &headers(&[("origin", "null"), ("host", "127.0.0.1:3000")]),
-            None
+            &site(None, false)
         ));
         assert!(
             is_cross_site(
@@ -203,7 +219,7 @@ mod tests {
                     ("origin", "http://127.0.0.1:3001"),
                     ("host", "127.0.0.1:3000")
                 ]),
-                None
+                &site(None, false)
             ),
             "another port is another origin"
         );
@@ -215,8 +231,38 @@ mod tests {
             ("origin", "https://tasks.example.com"),
             ("host", "10.0.0.5:3000"),
         ]);
-        assert!(is_cross_site(&h, None));
-        assert!(!is_cross_site(&h, Some("https://tasks.example.com")));
+        assert!(is_cross_site(&h, &site(None, false)));
+        assert!(!is_cross_site(
+            &h,
+            &site(Some("https://tasks.example.com"), true)
+        ));
+    }
+
+    #[test]
+    fn the_origin_fallback_compares_the_scheme_too() {
+        let h = headers(&[
+            ("origin", "https://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000"),
+        ]);
+        assert!(
+            is_cross_site(&h, &site(None, false)),
+            "https origin, http site"
+        );
+        assert!(!is_cross_site(&h, &site(None, true)));
+        let h = headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000"),
+        ]);
+        assert!(!is_cross_site(&h, &site(None, false)));
+        assert!(
+            is_cross_site(&h, &site(None, true)),
+            "http origin, https site"
+        );
+        let h = headers(&[
+            ("origin", "ftp://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000"),
+        ]);
+        assert!(is_cross_site(&h, &site(None, false)));
     }
 
     #[test]

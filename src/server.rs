@@ -6,7 +6,12 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use axum::extract::ConnectInfo;
 use leptos::prelude::*;
 
-use crate::{auth::session::current_session, error::AppError, forms::FormFlash, startup::AppState};
+use crate::{
+    client::RateKey,
+    error::AppError,
+    forms::{self, FormFlash},
+    startup::AppState,
+};
 
 pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
@@ -15,13 +20,20 @@ pub fn app_state() -> Result<AppState, AppError> {
     })
 }
 
-/// The address of the peer that sent the request.
-pub async fn client_address() -> IpAddr {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+/// What this request's client is counted under by the rate limits: its address (the
+/// socket's, or behind a trusted proxy the one `X-Forwarded-For` names; see `client`), an
+/// IPv6 one as its /64.
+pub async fn client_address() -> RateKey {
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| {
             addr.ip()
-        })
+        });
+    let ip = match (app_state(), use_context::<http::request::Parts>()) {
+        (Ok(state), Some(parts)) => state.trusted_proxies.client_ip(peer, &parts.headers),
+        _ => peer,
+    };
+    RateKey::of(ip)
 }
 
 /// True for a plain HTML form post (JavaScript off): the browser wants a page back, and
@@ -37,9 +49,10 @@ pub fn is_plain_form_post() -> bool {
 }
 
 /// Ends a server function. On error, a plain form post (JavaScript off) is redirected back
-/// to its page, so the error and what was typed (never a password) are kept in the session
-/// for that page to show once. (A hydrated caller gets the error's own HTTP status from
-/// `error::server_fn_error_status`.)
+/// to its page, so the error and what was typed (never a password), cut to each field's
+/// limit, are kept in a short-lived cookie for that page to show once (`forms::keep`):
+/// nothing is stored on the server for a refused request. (A hydrated caller gets the
+/// error's own HTTP status from `error::server_fn_error_status`.)
 pub async fn finish<T>(
     form: &str,
     values: &[(&str, &str)],
@@ -47,19 +60,7 @@ pub async fn finish<T>(
 ) -> Result<T, AppError> {
     if let Err(error) = &result {
         if is_plain_form_post() {
-            if let Ok(session) = current_session().await {
-                let flash = FormFlash {
-                    form: form.to_owned(),
-                    error: error.clone(),
-                    values: values
-                        .iter()
-                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                        .collect(),
-                };
-                if let Err(err) = session.insert(FormFlash::SESSION_KEY, flash).await {
-                    tracing::warn!(error = %err, "could not keep a form error for the next page");
-                }
-            }
+            forms::keep(FormFlash::new(form, error.clone(), values));
         }
     }
     result

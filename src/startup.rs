@@ -3,7 +3,13 @@
 
 use std::{future::Future, net::SocketAddr, str::FromStr, time::Duration};
 
-use axum::{extract::FromRef, middleware, routing::get, Router};
+use axum::{
+    extract::{FromRef, Request, State},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::{
@@ -12,6 +18,7 @@ use sqlx::{
 };
 use tokio::{net::TcpListener, task::JoinHandle};
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
@@ -24,9 +31,12 @@ use tracing::Level;
 use crate::{
     app::{shell, App},
     auth::{password::Passwords, session, session::SessionSettings, throttle},
+    client::TrustedProxies,
     config::Config,
+    error::AppError,
     health,
     security::{self, SiteSecurity},
+    tasks::db::Quotas,
 };
 
 /// Largest request body accepted; a task with the longest description is a few KiB.
@@ -41,6 +51,8 @@ pub struct AppState {
     pub sessions: SessionSettings,
     pub limits: throttle::Limits,
     pub site: SiteSecurity,
+    pub trusted_proxies: TrustedProxies,
+    pub quotas: Quotas,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,8 +81,12 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let pool = connect(&config).await.map_err(StartupError::Database)?;
         sqlx::migrate!().run(&pool).await?;
-        let store = PostgresStore::new(pool.clone());
-        store.migrate().await.map_err(StartupError::Database)?;
+        let store = session::Store::new(pool.clone());
+        store
+            .postgres()
+            .migrate()
+            .await
+            .map_err(StartupError::Database)?;
 
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr)
@@ -87,7 +103,7 @@ impl Application {
             window: config.auth_window,
         };
         let cleanup = tokio::spawn(clean_up_periodically(
-            store.clone(),
+            store.postgres().clone(),
             pool.clone(),
             limits.window,
             config.cleanup_interval,
@@ -95,7 +111,12 @@ impl Application {
         let state = AppState {
             leptos_options,
             pool: pool.clone(),
-            passwords: Passwords::default(),
+            passwords: Passwords::new(config.password_threads, config.password_queue),
+            trusted_proxies: config.trusted_proxies.clone(),
+            quotas: Quotas {
+                tasks: config.max_tasks_per_user,
+                tags: config.max_tags_per_user,
+            },
             sessions: SessionSettings {
                 idle: config.session_idle,
                 absolute: config.session_absolute,
@@ -116,7 +137,7 @@ impl Application {
         };
         Ok(Self {
             listener,
-            router: router(state, store),
+            router: router(state, store, config.request_timeout),
             pool,
             cleanup,
         })
@@ -164,8 +185,13 @@ impl Application {
 pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
     // Plan each execution with its real parameters: the list queries take their filters as
     // parameters that may be null, and a generic plan could not leave the unused ones out.
-    let options = PgConnectOptions::from_str(config.database_url.expose())?
-        .options([("plan_cache_mode", "force_custom_plan")]);
+    // A statement running longer than `statement_timeout` is cancelled by PostgreSQL itself
+    // (and answered "busy, try again"), so no request can hold a connection for long.
+    let statement_timeout = config.statement_timeout.as_millis().to_string();
+    let options = PgConnectOptions::from_str(config.database_url.expose())?.options([
+        ("plan_cache_mode", "force_custom_plan"),
+        ("statement_timeout", statement_timeout.as_str()),
+    ]);
     PgPoolOptions::new()
         .max_connections(config.db_max_connections)
         .min_connections(0)
@@ -195,12 +221,37 @@ async fn clean_up_periodically(
     }
 }
 
-pub fn router(state: AppState, store: PostgresStore) -> Router {
+pub fn router(state: AppState, store: session::Store, request_timeout: Duration) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
     let site = state.site.clone();
     let sessions = session::layer(store, &state.sessions);
 
+    // Each `.layer` wraps the ones before it: the last is the outermost.
+    let app = Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
+            shell(leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_csp_nonce, shell))
+        .layer(middleware::from_fn(crate::error::server_fn_error_status))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            site.clone(),
+            security::refuse_cross_site,
+        ))
+        .with_state(state);
+    with_guards(app, site, request_timeout)
+}
+
+/// The layers around every route, innermost first: a time limit, the body limit,
+/// compression, security headers, request ids, the request's log span, and outermost the
+/// guard that turns a panic into the generic 500 (the panic itself is logged, inside the
+/// request's span, by `telemetry::log_panics`).
+pub fn with_guards(app: Router, site: SiteSecurity, request_timeout: Duration) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &http::Request<_>| {
             let request_id = req
@@ -218,22 +269,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
 
-    // Each `.layer` wraps the ones before it: the last is the outermost.
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
-            shell(leptos_options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(provide_csp_nonce, shell))
-        .layer(middleware::from_fn(crate::error::server_fn_error_status))
-        .layer(sessions)
-        .layer(middleware::from_fn_with_state(
-            site.clone(),
-            security::refuse_cross_site,
-        ))
+    app.layer(middleware::from_fn_with_state(request_timeout, time_limit))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
@@ -243,7 +279,24 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+        .layer(CatchPanicLayer::custom(answer_panic))
+}
+
+/// A request still unanswered after `limit` is answered "busy, try again" (503 with
+/// `Retry-After`); dropping its future rolls back any transaction it had open.
+async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(limit_secs = limit.as_secs_f64(), "request timed out");
+            AppError::Unavailable.into_response()
+        }
+    }
+}
+
+/// The answer to a request whose handler panicked: the generic error, nothing of the panic.
+fn answer_panic(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    AppError::Internal.into_response()
 }
 
 /// Hands the nonce of this response's CSP header (see `security::security_headers`) to
@@ -283,4 +336,83 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    fn site() -> SiteSecurity {
+        SiteSecurity {
+            origin: None,
+            https: false,
+            dev_reload: None,
+        }
+    }
+
+    async fn body_text(res: Response) -> String {
+        let bytes = axum::body::to_bytes(res.into_body(), 64 * 1024)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_a_handler_answers_the_generic_500() {
+        crate::telemetry::log_panics();
+        let app = with_guards(
+            Router::new().route(
+                "/boom",
+                get(|| async {
+                    let secret = "relation tasks does not exist";
+                    if !secret.is_empty() {
+                        panic!("{secret}");
+                    }
+                    "unreachable"
+                }),
+            ),
+            site(),
+            Duration::from_secs(30),
+        );
+        let res = app
+            .clone()
+            .oneshot(http::Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+        let body = body_text(res).await;
+        assert_eq!(
+            serde_json::from_str::<AppError>(&body).unwrap(),
+            AppError::Internal
+        );
+        assert!(!body.contains("relation"), "{body}");
+        // The server goes on serving.
+        let res = app
+            .oneshot(http::Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[tokio::test]
+    async fn a_request_past_its_time_limit_is_told_to_retry() {
+        let app = with_guards(
+            Router::new().route("/hang", get(std::future::pending::<&'static str>)),
+            site(),
+            Duration::from_millis(20),
+        );
+        let res = app
+            .oneshot(http::Request::get("/hang").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+        assert!(res.headers().contains_key(http::header::RETRY_AFTER));
+        let body = body_text(res).await;
+        assert_eq!(
+            serde_json::from_str::<AppError>(&body).unwrap(),
+            AppError::Unavailable
+        );
+    }
 }

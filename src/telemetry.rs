@@ -3,8 +3,10 @@
 
 use tracing_subscriber::{fmt, EnvFilter};
 
-/// Installs the global subscriber. Calling it again (as tests do) is harmless.
+/// Installs the global subscriber and the panic hook. Calling it again (as tests do) is
+/// harmless.
 pub fn init(filter: &str, json: bool) {
+    log_panics();
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = fmt().with_env_filter(filter).with_target(true);
     let _ = if json {
@@ -12,4 +14,28 @@ pub fn init(filter: &str, json: bool) {
     } else {
         builder.try_init()
     };
+}
+
+/// Logs every panic through `tracing`, so it lands in the same log as everything else and
+/// inside the span of the request it happened in (method, path, request id). The response is
+/// the generic 500 of `startup::with_guards`. Installed once, however often it is called.
+pub fn log_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // The default hook still runs after ours (stderr, and test harness messages).
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()));
+            tracing::error!(panic = %message, location, "a request handler panicked");
+            previous(info);
+        }));
+    });
 }

@@ -42,7 +42,7 @@
           and ($3::smallint is null or t.priority = $3)
           and ($4::text is null or t.id in (
                 select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = $4))
+                 where g.user_id = $1 and lower(g.name) = lower($4)))
           and ($5::date is null or t.due_date >= $5)
           and ($6::date is null or t.due_date <= $6)
           and (not $7::bool or t.due_date is null)

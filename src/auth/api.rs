@@ -9,10 +9,7 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{
-        check_password_length, db, password::check_strength, safe_next, session, throttle,
-        DisplayName, Email,
-    },
+    super::{check_password_length, db, safe_next, session, throttle, DisplayName, Email},
     crate::server::{app_state, client_address, finish},
 };
 
@@ -31,16 +28,28 @@ pub async fn sign_up(
 ) -> Result<User, AppError> {
     let result = async {
         let state = app_state()?;
-        if !throttle::take_address_attempt(&state.pool, &state.limits, client_address().await)
+        // Input first: a malformed request is refused before anything is counted or stored.
+        let email = Email::parse(&email)?;
+        let name = DisplayName::parse(&name)?;
+        check_password_length("password", &password)?;
+        let ticket = state.passwords.admit()?;
+        state
+            .passwords
+            .check_strength(
+                &ticket,
+                "password",
+                password.clone(),
+                email.as_str().to_owned(),
+                name.as_deref().map(str::to_owned),
+            )
+            .await?;
+        // Counted only once it would create an account (and cost an argon2 hash).
+        if !throttle::take_address_attempt(&state.pool, &state.limits, &client_address().await)
             .await?
         {
             return Err(AppError::TooManyRequests);
         }
-        let email = Email::parse(&email)?;
-        let name = DisplayName::parse(&name)?;
-        check_password_length("password", &password)?;
-        check_strength("password", &password, email.as_str(), name.as_deref())?;
-        let hash = state.passwords.hash(password).await?;
+        let hash = state.passwords.hash(&ticket, password).await?;
         // The unique index decides, also when two sign-ups race: no check before the insert.
         let user = db::insert_user(&state.pool, email.as_str(), name.as_deref(), &hash)
             .await
@@ -70,13 +79,15 @@ pub async fn sign_in(
 ) -> Result<User, AppError> {
     let result = async {
         let state = app_state()?;
-        if !throttle::take_address_attempt(&state.pool, &state.limits, client_address().await)
+        // Input first: a malformed request is refused before anything is counted or stored.
+        let email = Email::parse(&email)?;
+        let ticket = state.passwords.admit()?;
+        if !throttle::take_address_attempt(&state.pool, &state.limits, &client_address().await)
             .await?
         {
             return Err(AppError::TooManyRequests);
         }
-        let email = Email::parse(&email)?;
-        if !throttle::take_sign_in_attempt(&state.pool, &state.limits, email.as_str()).await? {
+        if !throttle::take_password_attempt(&state.pool, &state.limits, email.as_str()).await? {
             return Err(AppError::TooManyRequests);
         }
         let credentials = db::credentials_by_email(&state.pool, email.as_str()).await?;
@@ -84,8 +95,8 @@ pub async fn sign_in(
         // same answer for both: nothing tells an attacker which emails have accounts.
         let stored = credentials.as_ref().map(|c| c.password_hash.clone());
         let long = password.chars().count() > super::PASSWORD_MAX_CHARS;
-        let verified = !long && state.passwords.verify(password, stored).await?;
-        // A failure stays counted: `take_sign_in_attempt` recorded it.
+        let verified = !long && state.passwords.verify(&ticket, password, stored).await?;
+        // A failure stays counted: `take_password_attempt` recorded it.
         let Some(credentials) = credentials.filter(|_| verified) else {
             return Err(AppError::validation(
                 "form",
@@ -144,21 +155,25 @@ pub async fn change_password(
     let result = async {
         let user = session::require_user().await?;
         let state = app_state()?;
-        let stored = db::password_hash_by_id(&state.pool, user.id).await?;
-        if !state.passwords.verify(current_password, stored).await? {
+        let ticket = state.passwords.admit()?;
+        if !check_current_password(&state, &ticket, &user, current_password).await? {
             return Err(AppError::validation(
                 "current_password",
                 "That is not your current password.",
             ));
         }
         check_password_length("new_password", &new_password)?;
-        check_strength(
-            "new_password",
-            &new_password,
-            &user.email,
-            user.name.as_deref(),
-        )?;
-        let hash = state.passwords.hash(new_password).await?;
+        state
+            .passwords
+            .check_strength(
+                &ticket,
+                "new_password",
+                new_password.clone(),
+                user.email.clone(),
+                user.name.clone(),
+            )
+            .await?;
+        let hash = state.passwords.hash(&ticket, new_password).await?;
         let epoch = db::update_password(&state.pool, user.id, &hash).await?;
         // This session carries the new epoch (under a new id); every other one is now stale.
         session::sign_in(&session::current_session().await?, user.id, epoch).await?;
@@ -176,8 +191,8 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     let result = async {
         let user = session::require_user().await?;
         let state = app_state()?;
-        let stored = db::password_hash_by_id(&state.pool, user.id).await?;
-        if !state.passwords.verify(password, stored).await? {
+        let ticket = state.passwords.admit()?;
+        if !check_current_password(&state, &ticket, &user, password).await? {
             return Err(AppError::validation(
                 "password",
                 "That is not your password.",
@@ -191,4 +206,26 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     }
     .await;
     finish("delete_account", &[], result).await
+}
+
+/// Verifies a signed-in person's own password, counted against the same per-person limit as
+/// their sign-ins: a stolen session cookie cannot guess the password any faster than a
+/// stranger at the sign-in form. `TooManyRequests` once the limit is reached.
+#[cfg(feature = "ssr")]
+async fn check_current_password(
+    state: &crate::startup::AppState,
+    ticket: &super::password::Ticket,
+    user: &User,
+    password: String,
+) -> Result<bool, AppError> {
+    if !throttle::take_password_attempt(&state.pool, &state.limits, &user.email).await? {
+        return Err(AppError::TooManyRequests);
+    }
+    let stored = db::password_hash_by_id(&state.pool, user.id).await?;
+    let long = password.chars().count() > super::PASSWORD_MAX_CHARS;
+    let verified = !long && state.passwords.verify(ticket, password, stored).await?;
+    if verified {
+        throttle::clear_failures(&state.pool, &user.email).await?;
+    }
+    Ok(verified)
 }

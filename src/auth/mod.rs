@@ -24,6 +24,8 @@ pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const PASSWORD_MAX_CHARS: usize = 128;
 pub const EMAIL_MAX_CHARS: usize = 254;
 pub const NAME_MAX_CHARS: usize = 100;
+/// The longest email field read at all: 254 characters of up to four bytes, and some spaces.
+const EMAIL_MAX_INPUT_BYTES: usize = 4 * EMAIL_MAX_CHARS + 64;
 
 /// The signed-in person, as pages see them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,8 +48,12 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let email = raw.trim().to_lowercase();
         let invalid = |message: &str| Err(AppError::validation("email", message));
+        // Bounded before any work: no address this long can fit, whatever its spaces.
+        if raw.len() > EMAIL_MAX_INPUT_BYTES {
+            return invalid("That email address is too long (at most 254 characters).");
+        }
+        let email = raw.trim().to_lowercase();
         if email.is_empty() {
             return invalid("Enter your email address.");
         }
@@ -278,5 +284,48 @@ mod tests {
         assert_eq!(u.display_name(), "a@b.co");
         u.name = Some("Ada".into());
         assert_eq!(u.display_name(), "Ada");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn emails_parse_or_give_an_email_error(raw in "[a-zA-Z0-9@. \\u{130}\\u{3a3}é+-]{0,300}|.{0,64}") {
+                match Email::parse(&raw) {
+                    Ok(email) => {
+                        prop_assert!(email.as_str().chars().count() <= EMAIL_MAX_CHARS);
+                        prop_assert_eq!(Email::parse(email.as_str()).unwrap(), email.clone());
+                    }
+                    Err(e) => prop_assert!(e.field_message("email").is_some()),
+                }
+            }
+
+            #[test]
+            fn names_parse_or_give_a_name_error(raw in ".{0,120}") {
+                match DisplayName::parse(&raw) {
+                    Ok(name) => prop_assert!(name.as_deref().is_none_or(|n| n.chars().count() <= NAME_MAX_CHARS)),
+                    Err(e) => prop_assert!(e.field_message("name").is_some()),
+                }
+            }
+
+            #[test]
+            fn password_lengths_are_checked_without_panic(raw in ".{0,140}") {
+                let n = raw.chars().count();
+                prop_assert_eq!(
+                    check_password_length("password", &raw).is_ok(),
+                    (PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n)
+                );
+            }
+
+            #[test]
+            fn after_sign_in_only_local_paths_are_followed(raw in "[/\\\\a-z:.?=&%\\n ]{0,40}|.{0,40}") {
+                let next = safe_next(Some(&raw));
+                prop_assert!(next.starts_with('/'));
+                prop_assert!(!next.starts_with("//") && !next.starts_with("/\\"));
+                prop_assert!(!next.chars().any(|c| c.is_control()));
+            }
+        }
     }
 }

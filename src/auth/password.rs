@@ -1,6 +1,11 @@
 //! Password hashing with argon2id at the OWASP parameters (m = 19456 KiB, t = 2, p = 1),
-//! stored as PHC strings. Hashing and verifying run on the blocking pool behind a semaphore
-//! sized to the cores, so a burst of sign-ins queues there instead of starving everything else.
+//! stored as PHC strings, and the strength check (zxcvbn).
+//!
+//! Both are CPU work that one request can ask for and many can ask for at once, so they run
+//! on the blocking pool, at most `threads` at a time (by default one fewer than the cores:
+//! the rest keep serving everything else), and at most `queue` more may wait. A password
+//! check first takes a `Ticket`; when the queue is full it is refused at once with
+//! `Unavailable` (503 with `Retry-After`), before anything is counted or stored.
 
 use std::sync::{Arc, OnceLock};
 
@@ -10,7 +15,7 @@ use argon2::{
     },
     Algorithm, Argon2, Params, Version,
 };
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::AppError;
 
@@ -19,27 +24,40 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes and verifies passwords, at most `permits` at a time.
+/// Hashes, verifies and judges passwords, at most `threads` at a time.
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    threads: Arc<Semaphore>,
+    /// `threads + queue` places: running or waiting.
+    places: Arc<Semaphore>,
 }
 
-impl Default for Passwords {
-    fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self::new(cores)
-    }
-}
+/// A place in the password queue: the right to ask for password work, held for the rest of
+/// the request's password check.
+pub struct Ticket(#[allow(dead_code)] OwnedSemaphorePermit);
 
 impl Passwords {
-    pub fn new(permits: usize) -> Self {
+    pub fn new(threads: usize, queue: usize) -> Self {
+        let threads = threads.max(1);
         Self {
-            permits: Arc::new(Semaphore::new(permits.max(1))),
+            threads: Arc::new(Semaphore::new(threads)),
+            places: Arc::new(Semaphore::new(threads + queue)),
         }
     }
 
-    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+    /// A place in the queue, or `Unavailable` at once when every place is taken.
+    pub fn admit(&self) -> Result<Ticket, AppError> {
+        self.places
+            .clone()
+            .try_acquire_owned()
+            .map(Ticket)
+            .map_err(|_| {
+                tracing::warn!("password queue full: a password check was turned away");
+                AppError::Unavailable
+            })
+    }
+
+    pub async fn hash(&self, _ticket: &Ticket, password: String) -> Result<String, AppError> {
         self.run(move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2()
@@ -55,7 +73,12 @@ impl Passwords {
 
     /// Checks `password` against `stored`. With no stored hash (unknown email) it verifies
     /// against a dummy hash and answers false, so both cases cost one argon2 verify.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, AppError> {
+    pub async fn verify(
+        &self,
+        _ticket: &Ticket,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, AppError> {
         self.run(move || {
             let known = stored.is_some();
             let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
@@ -71,12 +94,25 @@ impl Passwords {
         .await
     }
 
+    /// `check_strength` off the async threads, under the same bound as argon2.
+    pub async fn check_strength(
+        &self,
+        _ticket: &Ticket,
+        field: &'static str,
+        password: String,
+        email: String,
+        name: Option<String>,
+    ) -> Result<(), AppError> {
+        self.run(move || check_strength(field, &password, &email, name.as_deref()))
+            .await
+    }
+
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = self
-            .permits
+        let _thread = self
+            .threads
             .acquire()
             .await
             .map_err(|_| AppError::Internal)?;
@@ -160,13 +196,14 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_with_the_owasp_parameters_and_salted() {
-        let passwords = Passwords::new(2);
+        let passwords = Passwords::new(2, 0);
+        let ticket = passwords.admit().unwrap();
         let a = passwords
-            .hash("correct horse battery".into())
+            .hash(&ticket, "correct horse battery".into())
             .await
             .unwrap();
         let b = passwords
-            .hash("correct horse battery".into())
+            .hash(&ticket, "correct horse battery".into())
             .await
             .unwrap();
         assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
@@ -175,23 +212,53 @@ mod tests {
 
     #[tokio::test]
     async fn verify_accepts_the_password_and_nothing_else() {
-        let passwords = Passwords::new(2);
+        let passwords = Passwords::new(2, 0);
+        let ticket = passwords.admit().unwrap();
         let hash = passwords
-            .hash("correct horse battery".into())
+            .hash(&ticket, "correct horse battery".into())
             .await
             .unwrap();
         assert!(passwords
-            .verify("correct horse battery".into(), Some(hash.clone()))
+            .verify(&ticket, "correct horse battery".into(), Some(hash.clone()))
             .await
             .unwrap());
         assert!(!passwords
-            .verify("correct horse batter".into(), Some(hash))
+            .verify(&ticket, "correct horse batter".into(), Some(hash))
             .await
             .unwrap());
         assert!(!passwords
-            .verify("correct horse battery".into(), None)
+            .verify(&ticket, "correct horse battery".into(), None)
             .await
             .unwrap());
+    }
+
+    #[test]
+    fn past_the_queue_a_password_check_is_turned_away_at_once() {
+        let passwords = Passwords::new(1, 2);
+        let held: Vec<Ticket> = (0..3).map(|_| passwords.admit().unwrap()).collect();
+        assert_eq!(passwords.admit().err(), Some(AppError::Unavailable));
+        drop(held);
+        assert!(
+            passwords.admit().is_ok(),
+            "places come back when checks end"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_strength_check_runs_under_the_same_bound() {
+        let passwords = Passwords::new(1, 0);
+        let ticket = passwords.admit().unwrap();
+        let err = passwords
+            .check_strength(
+                &ticket,
+                "password",
+                "password1234".into(),
+                "ada@example.com".into(),
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(err.field_message("password").is_some());
     }
 
     #[test]

@@ -3,9 +3,13 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use tower_sessions::{
     cookie::{time, SameSite},
+    session::{Id, Record},
+    session_store::{self, SessionStore},
     Expiry, Session, SessionManagerLayer,
 };
 use tower_sessions_sqlx_store::PostgresStore;
@@ -48,10 +52,63 @@ struct SessionUser {
     seen_at: u64,
 }
 
-pub fn layer(
-    store: PostgresStore,
-    settings: &SessionSettings,
-) -> SessionManagerLayer<PostgresStore> {
+/// The PostgreSQL session store, except that saving a session that already exists only
+/// updates its row. The store's own save is an upsert: a request that loaded the session
+/// before sign-out (or a password change, or expiry) deleted its row, and saved it afterwards
+/// (the seen-at refresh), would bring the sign-in back. Here it finds no row and writes none.
+#[derive(Clone, Debug)]
+pub struct Store {
+    inner: PostgresStore,
+    pool: PgPool,
+}
+
+impl Store {
+    /// The store on `pool`, in the `tower_sessions.session` table the inner store migrates.
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            inner: PostgresStore::new(pool.clone()),
+            pool,
+        }
+    }
+
+    /// The inner store: its migrations and its deletion of expired rows.
+    pub fn postgres(&self) -> &PostgresStore {
+        &self.inner
+    }
+}
+
+#[async_trait]
+impl SessionStore for Store {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.inner.create(record).await
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = rmp_serde::to_vec(record)
+            .map_err(|err| session_store::Error::Encode(err.to_string()))?;
+        // The store's own table; not a `query!`: our migrations do not create it.
+        sqlx::query(
+            r#"update tower_sessions.session set data = $2, expiry_date = $3 where id = $1"#,
+        )
+        .bind(record.id.to_string())
+        .bind(data)
+        .bind(record.expiry_date)
+        .execute(&self.pool)
+        .await
+        .map_err(|err| session_store::Error::Backend(err.to_string()))?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        self.inner.load(id).await
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.inner.delete(id).await
+    }
+}
+
+pub fn layer(store: Store, settings: &SessionSettings) -> SessionManagerLayer<Store> {
     let idle = time::Duration::try_from(settings.idle).unwrap_or(time::Duration::days(7));
     SessionManagerLayer::new(store)
         .with_name(settings.cookie_name())

@@ -1,17 +1,24 @@
 //! Slowing down password guessing, counted in the database so that the limits hold across
 //! server instances and restarts.
 //!
-//! - per normalised email: after `max_failures` failed sign-ins within `window`, every
-//!   sign-in for that email (even with the right password) is refused until the oldest
-//!   failure leaves the window. Unknown emails are counted the same way.
+//! - per normalised email: after `max_failures` failed password checks within `window` (at
+//!   sign-in, or a signed-in person's current password when they change it or delete their
+//!   account), every password check for that email (even with the right password) is
+//!   refused until the oldest failure leaves the window. Unknown emails are counted the same
+//!   way.
 //!
 //! Both are checked and recorded under a PostgreSQL advisory lock on the email or address,
 //! so concurrent attempts cannot slip past the limit together.
-//! - per client address: at most `address_limit` sign-in and sign-up attempts per `window`.
+//! - per client address (`client::RateKey`: an IPv4 address or an IPv6 /64): at most
+//!   `address_limit` sign-in and sign-up attempts per `window`.
+//!
+//! Rows are written only up to each limit, so what one key can store is bounded too.
 
-use std::{net::IpAddr, time::Duration};
+use std::time::Duration;
 
 use sqlx::{postgres::types::PgInterval, PgPool};
+
+use crate::client::RateKey;
 
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -28,11 +35,11 @@ fn interval(d: Duration) -> PgInterval {
     }
 }
 
-/// Takes one sign-in attempt for `email`: false when its failures within the window have
+/// Takes one password attempt for `email`: false when its failures within the window have
 /// reached the limit. The attempt is recorded as a failure at once (a successful sign-in
 /// then clears it), under a per-email lock, so that guesses sent all at once cannot all
 /// pass the check before any of them is counted.
-pub async fn take_sign_in_attempt(
+pub async fn take_password_attempt(
     pool: &PgPool,
     limits: &Limits,
     email: &str,
@@ -65,7 +72,7 @@ pub async fn take_sign_in_attempt(
     Ok(true)
 }
 
-/// A successful sign-in forgets the earlier failures of that email.
+/// A password check that succeeded forgets the earlier failures of that email.
 pub async fn clear_failures(pool: &PgPool, email: &str) -> Result<(), sqlx::Error> {
     sqlx::query!(r#"delete from sign_in_failures where email = $1"#, email)
         .execute(pool)
@@ -79,9 +86,9 @@ pub async fn clear_failures(pool: &PgPool, email: &str) -> Result<(), sqlx::Erro
 pub async fn take_address_attempt(
     pool: &PgPool,
     limits: &Limits,
-    address: IpAddr,
+    address: &RateKey,
 ) -> Result<bool, sqlx::Error> {
-    let address = address.to_string();
+    let address = address.as_str();
     let mut tx = pool.begin().await?;
     sqlx::query!(
         r#"select 1 as "locked!" from (select pg_advisory_xact_lock(hashtext('address:' || $1))) as l"#,

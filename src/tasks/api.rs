@@ -4,12 +4,14 @@
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
-use super::{Tag, Task, TaskPage};
+use super::{TagPage, Task, TaskPage};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{check_tag_name, db, Cursor, ListQuery, TaskInput, PAGE_SIZE},
+    super::{
+        check_tag_name, db, Cursor, ListQuery, TagCursor, TaskInput, PAGE_SIZE, TAG_PAGE_SIZE,
+    },
     crate::{
         auth::session::require_user,
         server::{app_state, finish, redirect_back},
@@ -25,6 +27,30 @@ fn fields(input: &TaskInput) -> db::TaskFields<'_> {
         priority: input.priority,
         due_date: input.due_date,
         tags: &input.tags,
+    }
+}
+
+/// A write refused for a quota, said plainly where the form shows it.
+#[cfg(feature = "ssr")]
+impl From<db::WriteError> for AppError {
+    fn from(err: db::WriteError) -> Self {
+        match err {
+            db::WriteError::TooManyTasks(max) => AppError::validation(
+                "form",
+                format!(
+                    "Your list is full: it holds {max} tasks, the most one list can. \
+                     Clear completed tasks or delete some to add more."
+                ),
+            ),
+            db::WriteError::TooManyTags(max) => AppError::validation(
+                "tags",
+                format!(
+                    "You have {max} tags, the most one person can. Use one you have, or \
+                     delete some on the Tags page."
+                ),
+            ),
+            db::WriteError::Db(err) => AppError::from(err),
+        }
     }
 }
 
@@ -102,7 +128,7 @@ pub async fn add_task(
         let user = require_user().await?;
         let state = app_state()?;
         let input = TaskInput::parse(&title, &description, &priority, &due_date, &tags)?;
-        let task = db::insert_task(&state.pool, user.id, fields(&input)).await?;
+        let task = db::insert_task(&state.pool, user.id, fields(&input), state.quotas).await?;
         // Without JavaScript: back to the first page, where the new task is.
         redirect_back(&["after", "edit"]);
         Ok(task)
@@ -141,7 +167,7 @@ pub async fn update_task(
         let user = require_user().await?;
         let state = app_state()?;
         let input = TaskInput::parse(&title, &description, &priority, &due_date, &tags)?;
-        let task = db::update_task(&state.pool, user.id, id, fields(&input))
+        let task = db::update_task(&state.pool, user.id, id, fields(&input), state.quotas)
             .await?
             .ok_or(AppError::NotFound)?;
         redirect_back(&["edit"]);
@@ -222,12 +248,30 @@ pub async fn clear_completed() -> Result<u64, AppError> {
     finish("task_action", &[], result).await
 }
 
-/// The caller's tags, A to Z, with how many tasks carry each.
+/// A page of the caller's tags, A to Z, with how many tasks carry each, after the cursor
+/// `after` (from the previous page's `next_cursor`).
 #[server(prefix = "/api", endpoint = "list_tags", input = GetUrl)]
-pub async fn list_tags() -> Result<Vec<Tag>, AppError> {
+pub async fn list_tags(after: Option<String>) -> Result<TagPage, AppError> {
     let user = require_user().await?;
     let state = app_state()?;
-    Ok(db::tags_for_user(&state.pool, user.id).await?)
+    let after = after
+        .filter(|a| !a.is_empty())
+        .map(|a| TagCursor::parse(&a))
+        .transpose()?;
+    let mut tags = db::tags_page(
+        &state.pool,
+        user.id,
+        after.as_ref().map(|c| (c.name.as_str(), c.id)),
+        TAG_PAGE_SIZE + 1,
+    )
+    .await?;
+    let next_cursor = if tags.len() as i64 > TAG_PAGE_SIZE {
+        tags.truncate(TAG_PAGE_SIZE as usize);
+        tags.last().map(|t| TagCursor::after(t).encode())
+    } else {
+        None
+    };
+    Ok(TagPage { tags, next_cursor })
 }
 
 /// Renames one of the caller's tags; a name they already use (in any case) is refused.

@@ -7,6 +7,10 @@
 //! values (`plan_cache_mode = force_custom_plan`, see `startup::connect`), so a null filter
 //! costs nothing and the index of the sort order is used.
 //!
+//! Tag names and titles are folded in one place only, PostgreSQL's `lower()`: the unique
+//! index of tag names, the tag filter, tag linking and the title sort all use it on both
+//! sides, so Rust's case rules (final sigma, dotted I) never have to agree with it.
+//!
 //! sqlx maps `timestamptz` and `date` to the `time` crate when its feature is on (the session
 //! store turns it on); `"created_at: _"` and `as _` let these queries use chrono's types.
 
@@ -68,7 +72,7 @@ impl Filters {
         Self {
             completed: query.status.completed(),
             priority: query.priority.map(Priority::as_i16),
-            tag: query.tag.as_ref().map(|t| t.to_lowercase()),
+            tag: query.tag.clone(),
             due_from,
             due_to,
             no_due,
@@ -125,7 +129,7 @@ async fn newest(
           and ($3::smallint is null or t.priority = $3)
           and ($4::text is null or t.id in (
                 select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = $4))
+                 where g.user_id = $1 and lower(g.name) = lower($4)))
           and ($5::date is null or t.due_date >= $5)
           and ($6::date is null or t.due_date <= $6)
           and (not $7::bool or t.due_date is null)
@@ -178,7 +182,7 @@ async fn oldest(
           and ($3::smallint is null or t.priority = $3)
           and ($4::text is null or t.id in (
                 select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = $4))
+                 where g.user_id = $1 and lower(g.name) = lower($4)))
           and ($5::date is null or t.due_date >= $5)
           and ($6::date is null or t.due_date <= $6)
           and (not $7::bool or t.due_date is null)
@@ -232,7 +236,7 @@ async fn by_due(
           and ($3::smallint is null or t.priority = $3)
           and ($4::text is null or t.id in (
                 select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = $4))
+                 where g.user_id = $1 and lower(g.name) = lower($4)))
           and ($5::date is null or t.due_date >= $5)
           and ($6::date is null or t.due_date <= $6)
           and (not $7::bool or t.due_date is null)
@@ -294,7 +298,7 @@ async fn by_priority(
           and ($3::smallint is null or t.priority = $3)
           and ($4::text is null or t.id in (
                 select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = $4))
+                 where g.user_id = $1 and lower(g.name) = lower($4)))
           and ($5::date is null or t.due_date >= $5)
           and ($6::date is null or t.due_date <= $6)
           and (not $7::bool or t.due_date is null)
@@ -350,13 +354,13 @@ async fn by_title(
           and ($3::smallint is null or t.priority = $3)
           and ($4::text is null or t.id in (
                 select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = $4))
+                 where g.user_id = $1 and lower(g.name) = lower($4)))
           and ($5::date is null or t.due_date >= $5)
           and ($6::date is null or t.due_date <= $6)
           and (not $7::bool or t.due_date is null)
           and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
           and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
-          and ($10::text is null or (lower(t.title), t.id) > ($10, $11::bigint))
+          and ($10::text is null or (lower(t.title), t.id) > (lower($10), $11::bigint))
         order by lower(t.title), t.id
         limit $12
         "#,
@@ -420,8 +424,27 @@ async fn set_tags(
     user: Uuid,
     task: i64,
     names: &[String],
-) -> Result<(), sqlx::Error> {
-    let lowered: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    quotas: Quotas,
+) -> Result<(), WriteError> {
+    if !names.is_empty() {
+        // Names that are new to this person (as the database folds them) must fit the quota.
+        // Concurrent edits can overshoot it by at most their own new names.
+        let counts = sqlx::query!(
+            r#"
+            select (select count(*) from tags where user_id = $1) as "total!",
+                   (select count(distinct lower(n)) from unnest($2::text[]) as n
+                     where not exists (select 1 from tags g
+                                        where g.user_id = $1 and lower(g.name) = lower(n))) as "new!"
+            "#,
+            user,
+            names,
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if counts.new > 0 && counts.total + counts.new > quotas.tags {
+            return Err(WriteError::TooManyTags(quotas.tags));
+        }
+    }
     sqlx::query!(
         r#"
         insert into tags (user_id, name) select $1, name from unnest($2::text[]) as name
@@ -446,11 +469,12 @@ async fn set_tags(
         r#"
         insert into task_tags (task_id, tag_id)
         select t.id, g.id from tasks t join tags g on g.user_id = t.user_id
-        where t.user_id = $1 and t.id = $2 and lower(g.name) = any($3::text[])
+        where t.user_id = $1 and t.id = $2
+          and lower(g.name) in (select lower(n) from unnest($3::text[]) as n)
         "#,
         user,
         task,
-        &lowered,
+        names,
     )
     .execute(&mut *conn)
     .await?;
@@ -466,12 +490,46 @@ pub struct TaskFields<'a> {
     pub tags: &'a [String],
 }
 
+/// How much one person may keep (`MAX_TASKS_PER_USER`, `MAX_TAGS_PER_USER`).
+#[derive(Clone, Copy, Debug)]
+pub struct Quotas {
+    pub tasks: i64,
+    pub tags: i64,
+}
+
+/// Why a write was not made: a quota, or the database.
+#[derive(Debug)]
+pub enum WriteError {
+    TooManyTasks(i64),
+    TooManyTags(i64),
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for WriteError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Db(err)
+    }
+}
+
+/// Adds a task unless `user` already has `quotas.tasks`. The person's counter row is locked
+/// first, so concurrent adds are counted one after another and the quota holds exactly.
 pub async fn insert_task(
     pool: &PgPool,
     user: Uuid,
     fields: TaskFields<'_>,
-) -> Result<Task, sqlx::Error> {
+    quotas: Quotas,
+) -> Result<Task, WriteError> {
     let mut tx = pool.begin().await?;
+    let kept = sqlx::query_scalar!(
+        r#"select active + completed as "kept!" from task_counts where user_id = $1 for update"#,
+        user,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .unwrap_or(0);
+    if kept >= quotas.tasks {
+        return Err(WriteError::TooManyTasks(quotas.tasks));
+    }
     let id = sqlx::query_scalar!(
         r#"
         insert into tasks (user_id, title, description, priority, due_date)
@@ -487,7 +545,7 @@ pub async fn insert_task(
     .fetch_one(&mut *tx)
     .await?;
     if !fields.tags.is_empty() {
-        set_tags(&mut tx, user, id, fields.tags).await?;
+        set_tags(&mut tx, user, id, fields.tags, quotas).await?;
     }
     let task = task_by_id(&mut tx, user, id)
         .await?
@@ -502,7 +560,8 @@ pub async fn update_task(
     user: Uuid,
     id: i64,
     fields: TaskFields<'_>,
-) -> Result<Option<Task>, sqlx::Error> {
+    quotas: Quotas,
+) -> Result<Option<Task>, WriteError> {
     let mut tx = pool.begin().await?;
     let updated = sqlx::query_scalar!(
         r#"
@@ -522,7 +581,7 @@ pub async fn update_task(
     if updated.is_none() {
         return Ok(None);
     }
-    set_tags(&mut tx, user, id, fields.tags).await?;
+    set_tags(&mut tx, user, id, fields.tags, quotas).await?;
     let task = task_by_id(&mut tx, user, id).await?;
     tx.commit().await?;
     Ok(task)
@@ -589,18 +648,29 @@ pub async fn clear_completed(pool: &PgPool, user: Uuid) -> Result<u64, sqlx::Err
     Ok(done.rows_affected())
 }
 
-/// `user`'s tags, A to Z, with how many tasks carry each.
-pub async fn tags_for_user(pool: &PgPool, user: Uuid) -> Result<Vec<Tag>, sqlx::Error> {
+/// A page of `user`'s tags, A to Z (as the database folds names), with how many tasks
+/// carry each, after the tag `after` (its name and id).
+pub async fn tags_page(
+    pool: &PgPool,
+    user: Uuid,
+    after: Option<(&str, i64)>,
+    limit: i64,
+) -> Result<Vec<Tag>, sqlx::Error> {
+    let (name, id) = after.map_or((None, None), |(n, i)| (Some(n), Some(i)));
     sqlx::query_as!(
         Tag,
         r#"
-        select g.id, g.name, count(tt.task_id) as "tasks!"
-        from tags g left join task_tags tt on tt.tag_id = g.id
+        select g.id, g.name, (select count(*) from task_tags tt where tt.tag_id = g.id) as "tasks!"
+        from tags g
         where g.user_id = $1
-        group by g.id
+          and ($2::text is null or (lower(g.name), g.id) > (lower($2), $3::bigint))
         order by lower(g.name), g.id
+        limit $4
         "#,
         user,
+        name,
+        id,
+        limit,
     )
     .fetch_all(pool)
     .await

@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-pub use query::{Cursor, Due, ListQuery, Priority, Sort};
+pub use query::{Cursor, Due, ListQuery, Priority, Sort, TagCursor};
 
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 1000;
@@ -20,6 +20,8 @@ pub const DESCRIPTION_MAX_CHARS: usize = 1000;
 pub const PAGE_SIZE: i64 = 50;
 pub const TAG_MAX_CHARS: usize = 40;
 pub const MAX_TAGS_PER_TASK: usize = 10;
+/// Tags per page of the tags page (and of the tag filter on the task page).
+pub const TAG_PAGE_SIZE: i64 = 200;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
@@ -63,6 +65,13 @@ pub fn check_tag_name(field: &str, name: &str) -> Result<(), AppError> {
         ));
     }
     Ok(())
+}
+
+/// One page of a person's tags, A to Z, and where the next one starts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagPage {
+    pub tags: Vec<Tag>,
+    pub next_cursor: Option<String>,
 }
 
 /// How many of the person's tasks are still to do and how many are done.
@@ -327,5 +336,38 @@ mod tests {
         assert_eq!(c(0).items_left(), "0 items left");
         assert_eq!(c(1).items_left(), "1 item left");
         assert_eq!(c(3).items_left(), "3 items left");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn task_forms_parse_or_name_the_field_in_error(
+                title in ".{0,220}", description in "(.|\\n|\\r){0,1100}", priority in ".{0,10}",
+                due in "[0-9-]{0,12}|.{0,12}", tags in "[a-z ,]{0,80}|.{0,60}",
+            ) {
+                match TaskInput::parse(&title, &description, &priority, &due, &tags) {
+                    Ok(input) => {
+                        prop_assert!(input.title.as_str().chars().count() <= TITLE_MAX_CHARS);
+                        prop_assert!(input.tags.len() <= MAX_TAGS_PER_TASK);
+                    }
+                    Err(e) => {
+                        let named = ["title", "description", "priority", "due_date", "tags"]
+                            .iter()
+                            .any(|f| e.field_message(f).is_some());
+                        prop_assert!(named, "{:?}", e);
+                    }
+                }
+            }
+
+            #[test]
+            fn tag_names_are_checked_without_panic(raw in ".{0,60}") {
+                if let Err(e) = check_tag_name("name", &raw) {
+                    prop_assert!(e.field_message("name").is_some());
+                }
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! What the list shows: the search, filters and sort that live in the URL, and the cursor
 //! that continues a page. Shared with the browser, which builds the same links.
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Filter, Task};
@@ -169,6 +169,8 @@ impl Due {
 }
 
 pub const SEARCH_MAX_CHARS: usize = 100;
+/// Search words used, at most: each is one more `ILIKE` per task scanned.
+pub const SEARCH_MAX_WORDS: usize = 8;
 
 /// Everything the list URL can say, parsed leniently: unknown values are ignored, so a bad
 /// link shows the list rather than an error. Only a cursor that does not parse is refused.
@@ -195,9 +197,9 @@ impl ListQuery {
                 "" => None,
                 p => Priority::parse(p).ok(),
             }),
-            tag: nonempty("tag").map(|t| t.chars().take(super::TAG_MAX_CHARS).collect()),
+            tag: nonempty("tag").map(|t| cut(&t, super::TAG_MAX_CHARS)),
             due: Due::from_query(get("due").as_deref()),
-            search: nonempty("q").map(|q| q.chars().take(SEARCH_MAX_CHARS).collect()),
+            search: nonempty("q").map(|q| cut(&q, SEARCH_MAX_CHARS)),
             sort: Sort::from_query(get("sort").as_deref()),
         }
     }
@@ -259,16 +261,29 @@ impl ListQuery {
         self.status.shows(task) && self.priority.is_none_or(|p| p == task.priority)
     }
 
-    /// Search words, lowercased, each at most `SEARCH_MAX_CHARS`, for `ILIKE` patterns
-    /// (with `%`, `_` and `\` escaped so they match themselves).
+    /// Search words for `ILIKE` patterns (with `%`, `_` and `\\` escaped so they match
+    /// themselves): at most `SEARCH_MAX_WORDS` distinct words, each at most
+    /// `SEARCH_MAX_CHARS`. Case is left to `ILIKE`, PostgreSQL's own folding.
     pub fn search_patterns(&self) -> Vec<String> {
-        self.search
+        let mut words: Vec<&str> = Vec::new();
+        for word in self
+            .search
             .as_deref()
             .unwrap_or_default()
             .split_whitespace()
+        {
+            crate::work::step();
+            if !words.contains(&word) {
+                words.push(word);
+                if words.len() == SEARCH_MAX_WORDS {
+                    break;
+                }
+            }
+        }
+        words
+            .into_iter()
             .map(|word| {
                 let escaped = word
-                    .to_lowercase()
                     .replace('\\', "\\\\")
                     .replace('%', "\\%")
                     .replace('_', "\\_");
@@ -276,6 +291,12 @@ impl ListQuery {
             })
             .collect()
     }
+}
+
+/// The first `max` characters of `text`, without the spaces the cut may leave at its end.
+fn cut(text: &str, max: usize) -> String {
+    let end = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    text[..end].trim_end().to_owned()
 }
 
 /// Where the next page starts: the sort key and id of the last task shown, written so that
@@ -326,8 +347,9 @@ impl Cursor {
                 created_at: task.created_at,
                 id,
             },
+            // As stored: the query folds it with the same `lower()` as the column.
             Sort::Title => Self::Title {
-                title: task.title.to_lowercase(),
+                title: task.title.clone(),
                 id,
             },
         }
@@ -359,15 +381,21 @@ impl Cursor {
         }
     }
 
-    /// Parses a cursor made by `encode` for `sort`; anything else is a `BadRequest`.
+    /// Parses a cursor made by `encode` for `sort`; anything else is a `BadRequest`. Every
+    /// value is checked against the range the database can hold (and the app can have
+    /// written) before it is used, and the whole cursor is bounded in length first.
     pub fn parse(sort: Sort, raw: &str) -> Result<Self, AppError> {
         let bad = || AppError::BadRequest("that page link is not valid".into());
-        let parts: Vec<&str> = raw.split('.').collect();
+        if raw.len() > CURSOR_MAX_BYTES {
+            return Err(bad());
+        }
+        let parts: Vec<&str> = raw.splitn(5, '.').collect();
         let id = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(bad);
         let micros = |s: &str| {
             s.parse::<i64>()
                 .ok()
                 .and_then(DateTime::from_timestamp_micros)
+                .filter(|at| (CURSOR_MIN_YEAR..=CURSOR_MAX_YEAR).contains(&at.year()))
                 .ok_or_else(bad)
         };
         match (sort, parts.as_slice()) {
@@ -383,10 +411,17 @@ impl Cursor {
                 due: None,
                 id: id(i)?,
             }),
-            (Sort::Due, ["d", day, i]) => Ok(Self::Due {
-                due: Some(NaiveDate::parse_from_str(day, "%Y%m%d").map_err(|_| bad())?),
-                id: id(i)?,
-            }),
+            (Sort::Due, ["d", day, i]) => {
+                let due = (day.len() == 8 && day.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| NaiveDate::parse_from_str(day, "%Y%m%d").ok())
+                    .flatten()
+                    .filter(|d| (DUE_MIN_YEAR..=DUE_MAX_YEAR).contains(&d.year()))
+                    .ok_or_else(bad)?;
+                Ok(Self::Due {
+                    due: Some(due),
+                    id: id(i)?,
+                })
+            }
             (Sort::Priority, ["p", p, at, i]) => {
                 let p: i16 = p
                     .parse()
@@ -400,15 +435,10 @@ impl Cursor {
                 })
             }
             (Sort::Title, ["t", hex, i]) => {
-                if hex.len() % 2 != 0 || hex.len() > 1600 {
-                    return Err(bad());
-                }
-                let bytes = (0..hex.len())
-                    .step_by(2)
-                    .map(|k| u8::from_str_radix(&hex[k..k + 2], 16))
-                    .collect::<Result<Vec<u8>, _>>()
-                    .map_err(|_| bad())?;
-                let title = String::from_utf8(bytes).map_err(|_| bad())?;
+                let title = decode_hex(hex)
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .filter(|t| !exceeds_chars(t, super::TITLE_MAX_CHARS))
+                    .ok_or_else(bad)?;
                 Ok(Self::Title { title, id: id(i)? })
             }
             _ => Err(bad()),
@@ -416,16 +446,90 @@ impl Cursor {
     }
 }
 
+/// Where the next page of tags starts: the name and id of the last tag shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagCursor {
+    pub name: String,
+    pub id: i64,
+}
+
+impl TagCursor {
+    pub fn after(tag: &super::Tag) -> Self {
+        Self {
+            name: tag.name.clone(),
+            id: tag.id,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        let hex: String = self.name.bytes().map(|b| format!("{b:02x}")).collect();
+        format!("g.{hex}.{}", self.id)
+    }
+
+    /// Parses a cursor made by `encode`; anything else is a `BadRequest`.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let bad = || AppError::BadRequest("that page link is not valid".into());
+        if raw.len() > 2 + 2 * 4 * super::TAG_MAX_CHARS + 1 + 20 {
+            return Err(bad());
+        }
+        match raw.splitn(4, '.').collect::<Vec<_>>().as_slice() {
+            ["g", hex, id] => {
+                let name = decode_hex(hex)
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .filter(|n| !exceeds_chars(n, super::TAG_MAX_CHARS))
+                    .ok_or_else(bad)?;
+                let id = id
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .ok_or_else(bad)?;
+                Ok(Self { name, id })
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// The longest cursor read: a title cursor of the longest title (800 bytes as hex) and an id.
+pub const CURSOR_MAX_BYTES: usize = 2 + 2 * 4 * super::TITLE_MAX_CHARS + 1 + 20;
+/// Times in a cursor are creation times: anything outside these years was never written.
+const CURSOR_MIN_YEAR: i32 = 2000;
+const CURSOR_MAX_YEAR: i32 = 9999;
+/// The years a due date may have (`parse_due_date`).
+const DUE_MIN_YEAR: i32 = 1900;
+const DUE_MAX_YEAR: i32 = 2999;
+
+/// Lower-case or upper-case hex to bytes; `None` for an odd length or a non-hex byte.
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    let digit = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = hex.as_bytes();
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    bytes
+        .chunks_exact(2)
+        .map(|pair| {
+            crate::work::step();
+            Some(digit(pair[0])? << 4 | digit(pair[1])?)
+        })
+        .collect()
+}
+
 /// A date typed in a form (`YYYY-MM-DD`, as `<input type=date>` sends it); blank is none.
 pub fn parse_due_date(raw: &str) -> Result<Option<NaiveDate>, AppError> {
+    if raw.len() > 64 {
+        return Err(AppError::validation(
+            "due_date",
+            "Enter the due date as YYYY-MM-DD.",
+        ));
+    }
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
     let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map_err(|_| AppError::validation("due_date", "Enter the due date as YYYY-MM-DD."))?;
-    let year = chrono::Datelike::year(&date);
-    if !(1900..=2999).contains(&year) {
+    if !(DUE_MIN_YEAR..=DUE_MAX_YEAR).contains(&date.year()) {
         return Err(AppError::validation(
             "due_date",
             "Enter a due date between 1900 and 2999.",
@@ -434,23 +538,48 @@ pub fn parse_due_date(raw: &str) -> Result<Option<NaiveDate>, AppError> {
     Ok(Some(date))
 }
 
-/// Tag names typed as a comma-separated list: trimmed, blank ones dropped, duplicates
-/// (in any case) dropped, each 1 to 40 characters, at most 10.
+/// The longest `tags` field read: ten tags of the longest name with their separators fit.
+pub const TAGS_FIELD_MAX_CHARS: usize = 500;
+
+/// Tag names typed as a comma-separated list: trimmed, blank ones dropped, exact duplicates
+/// dropped, each 1 to 40 characters, at most 10.
+///
+/// Bounded before any work: a field longer than `TAGS_FIELD_MAX_CHARS` is refused before it
+/// is split, and the loop stops at the eleventh name. Names that differ only in case are left
+/// for the database to merge: its `lower()` is the one place tag names are folded (the
+/// unique index and every lookup use it), so Rust's case rules never have to agree with it.
 pub fn parse_tags(raw: &str) -> Result<Vec<String>, AppError> {
+    if exceeds_chars(raw, TAGS_FIELD_MAX_CHARS) {
+        return Err(AppError::validation(
+            "tags",
+            format!(
+                "Keep the tags to {TAGS_FIELD_MAX_CHARS} characters or fewer, at most {} tags.",
+                super::MAX_TAGS_PER_TASK
+            ),
+        ));
+    }
     let mut tags: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        crate::work::step();
         super::check_tag_name("tags", name)?;
-        if !tags.iter().any(|t| t.to_lowercase() == name.to_lowercase()) {
+        if seen.insert(name) {
+            if tags.len() == super::MAX_TAGS_PER_TASK {
+                return Err(AppError::validation(
+                    "tags",
+                    format!("Use at most {} tags on one task.", super::MAX_TAGS_PER_TASK),
+                ));
+            }
             tags.push(name.to_owned());
         }
     }
-    if tags.len() > super::MAX_TAGS_PER_TASK {
-        return Err(AppError::validation(
-            "tags",
-            format!("Use at most {} tags on one task.", super::MAX_TAGS_PER_TASK),
-        ));
-    }
     Ok(tags)
+}
+
+/// True when `raw` has more than `max` characters, found in at most `max + 1` steps (and
+/// without counting at all when even four bytes a character would not fit).
+pub fn exceeds_chars(raw: &str, max: usize) -> bool {
+    raw.len() > max.saturating_mul(4) || raw.chars().nth(max).is_some()
 }
 
 #[cfg(test)]
@@ -552,7 +681,7 @@ mod tests {
             search: Some("Milk 100% a_b".into()),
             ..Default::default()
         };
-        assert_eq!(q.search_patterns(), vec!["%milk%", "%100\\%%", "%a\\_b%"]);
+        assert_eq!(q.search_patterns(), vec!["%Milk%", "%100\\%%", "%a\\_b%"]);
         assert!(ListQuery::default().search_patterns().is_empty());
     }
 
@@ -597,13 +726,193 @@ mod tests {
 
     #[test]
     fn tags_are_trimmed_deduplicated_and_bounded() {
+        // Exact duplicates go here; case variants are merged by the database's `lower()`.
         assert_eq!(
-            parse_tags(" work, Home ,,WORK ").unwrap(),
-            vec!["work", "Home"]
+            parse_tags(" work, Home ,,work, WORK ").unwrap(),
+            vec!["work", "Home", "WORK"]
         );
         assert!(parse_tags("").unwrap().is_empty());
         assert!(parse_tags(&"x".repeat(41)).is_err());
         let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
         assert!(parse_tags(&eleven.join(",")).is_err());
+        let ten: Vec<String> = (0..10).map(|i| format!("{i:0>40}")).collect();
+        assert_eq!(parse_tags(&ten.join(", ")).unwrap().len(), 10);
+    }
+
+    #[test]
+    fn a_huge_tags_field_is_refused_before_any_work() {
+        // 50,000 names in 250 KB: the old parser compared each with every earlier one.
+        let huge: String = (0..50_000).map(|i| format!("{i:04},")).collect();
+        assert!(huge.len() >= 250_000);
+        let (result, steps) = crate::work::count(|| parse_tags(&huge));
+        let message = result.unwrap_err().field_message("tags").unwrap();
+        assert!(message.contains("500 characters"), "{message}");
+        assert_eq!(steps, 0, "refused before it was split");
+
+        // Within the length limit, the work grows with the names, never with their square.
+        let many_duplicates = "a,".repeat(TAGS_FIELD_MAX_CHARS / 2);
+        let (result, steps) = crate::work::count(|| parse_tags(&many_duplicates));
+        assert_eq!(result.unwrap(), vec!["a"]);
+        assert!(steps <= TAGS_FIELD_MAX_CHARS as u64 / 2, "{steps} steps");
+        let many_names: String = (0..60).map(|i| format!("{i},")).collect();
+        let (result, steps) = crate::work::count(|| parse_tags(&many_names));
+        assert!(result.is_err());
+        assert_eq!(steps, 11, "stops at the eleventh name");
+    }
+
+    #[test]
+    fn a_title_cursor_with_non_ascii_hex_is_refused_not_a_panic() {
+        for raw in [
+            "t.a\u{e9}a.1",
+            "t.aé.1",
+            "t.éa.1",
+            "t.\u{1f600}.1",
+            "t.0é.1",
+        ] {
+            assert!(matches!(
+                Cursor::parse(Sort::Title, raw),
+                Err(AppError::BadRequest(_))
+            ));
+        }
+        let (result, steps) =
+            crate::work::count(|| Cursor::parse(Sort::Title, &"t.".repeat(100_000)));
+        assert!(result.is_err());
+        assert_eq!(steps, 0, "refused by its length before it was decoded");
+    }
+
+    #[test]
+    fn cursor_times_and_dates_outside_what_the_database_holds_are_refused() {
+        for (sort, raw) in [
+            (Sort::Newest, format!("n.{}.1", i64::MAX)),
+            (Sort::Newest, format!("n.{}.1", i64::MIN)),
+            (Sort::Newest, "n.-62135596800000000.1".to_owned()),
+            (Sort::Oldest, "o.253402300800000000.1".to_owned()),
+            (
+                Sort::Priority,
+                format!("p.1.{}.1", 8_210_298_412_800_000_000_i64),
+            ),
+            (Sort::Due, "d.00000101.1".to_owned()),
+            (Sort::Due, "d.99991231.1".to_owned()),
+            (Sort::Due, "d.+2026121.1".to_owned()),
+        ] {
+            assert!(
+                matches!(Cursor::parse(sort, &raw), Err(AppError::BadRequest(_))),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn search_words_are_deduplicated_and_bounded() {
+        let q = ListQuery {
+            search: Some("a a b c d e f g h i j k".into()),
+            ..Default::default()
+        };
+        let patterns = q.search_patterns();
+        assert_eq!(patterns.len(), SEARCH_MAX_WORDS);
+        assert_eq!(patterns[0], "%a%");
+        assert_eq!(patterns[1], "%b%");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Strings that look like what each parser expects, with bytes that break them.
+        fn near_cursor() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[ndopt]\\.[0-9a-fA-Fé.+-]{0,40}\\.[0-9-]{0,22}",
+                "[ndopt](\\.[0-9]{0,20}){1,4}",
+                ".{0,64}",
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn cursors_parse_or_refuse_never_panic(raw in near_cursor()) {
+                for sort in Sort::ALL {
+                    match Cursor::parse(sort, &raw) {
+                        Ok(c) => prop_assert_eq!(Cursor::parse(sort, &c.encode()).unwrap(), c),
+                        Err(e) => prop_assert!(matches!(e, AppError::BadRequest(_))),
+                    }
+                }
+            }
+
+            #[test]
+            fn tag_cursors_parse_or_refuse_never_panic(raw in near_cursor()) {
+                let raw = format!("g{}", raw.get(1..).unwrap_or_default());
+                match TagCursor::parse(&raw) {
+                    Ok(c) => prop_assert_eq!(TagCursor::parse(&c.encode()).unwrap(), c),
+                    Err(e) => prop_assert!(matches!(e, AppError::BadRequest(_))),
+                }
+            }
+
+            #[test]
+            fn tags_parse_or_give_a_tags_error(raw in "[a-zé ,\\u{3a3}\\u{130}\\t\\n]{0,600}") {
+                match parse_tags(&raw) {
+                    Ok(tags) => prop_assert!(tags.len() <= crate::tasks::MAX_TAGS_PER_TASK),
+                    Err(e) => prop_assert!(e.field_message("tags").is_some()),
+                }
+            }
+
+            #[test]
+            fn tag_parsing_is_linear(names in 1usize..400) {
+                let raw = "ab,".repeat(names);
+                let (_, steps) = crate::work::count(|| parse_tags(&raw));
+                prop_assert!(steps <= names as u64);
+            }
+
+            #[test]
+            fn due_dates_parse_or_give_a_field_error(raw in ".{0,80}") {
+                if let Err(e) = parse_due_date(&raw) {
+                    prop_assert!(e.field_message("due_date").is_some());
+                }
+            }
+
+            #[test]
+            fn list_urls_always_give_a_view(
+                filter in ".{0,20}", priority in ".{0,20}", tag in ".{0,80}",
+                due in ".{0,20}", q in ".{0,300}", sort in ".{0,20}",
+            ) {
+                let params = [("filter", filter), ("priority", priority), ("tag", tag),
+                              ("due", due), ("q", q), ("sort", sort)];
+                let view = ListQuery::from_params(|k| {
+                    params.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+                });
+                prop_assert!(view.search_patterns().len() <= SEARCH_MAX_WORDS);
+                prop_assert!(view.tag.as_ref().is_none_or(|t| t.chars().count() <= crate::tasks::TAG_MAX_CHARS));
+                // The view's own link reads back as the same view.
+                let href = view.href(&[]);
+                let query = href.trim_start_matches('/').trim_start_matches('?');
+                let pairs: Vec<(String, String)> = query
+                    .split('&')
+                    .filter(|p| !p.is_empty())
+                    .map(|p| {
+                        let (k, v) = p.split_once('=').unwrap();
+                        (k.to_owned(), percent_decode(v))
+                    })
+                    .collect();
+                let again = ListQuery::from_params(|k| {
+                    pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+                });
+                prop_assert_eq!(again, view);
+            }
+        }
+
+        fn percent_decode(v: &str) -> String {
+            let bytes = v.as_bytes();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'%' {
+                    out.push(u8::from_str_radix(&v[i + 1..i + 3], 16).unwrap());
+                    i += 3;
+                } else {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            String::from_utf8(out).unwrap()
+        }
     }
 }

@@ -18,7 +18,8 @@ use super::{
         list_tags, list_tasks, AddTask, ClearCompleted, DeleteTag, DeleteTask, RenameTag,
         SetAllCompleted, SetTaskCompleted, UpdateTask,
     },
-    Counts, Due, Filter, ListQuery, Priority, Sort, Tag, Task, TaskInput, TaskPage,
+    query::TAGS_FIELD_MAX_CHARS,
+    Counts, Due, Filter, ListQuery, Priority, Sort, Tag, TagPage, Task, TaskInput, TaskPage,
     DESCRIPTION_MAX_CHARS, TAG_MAX_CHARS, TITLE_MAX_CHARS,
 };
 use crate::{
@@ -40,7 +41,11 @@ pub fn TasksPage() -> impl IntoView {
         move || (view.get(), after.get()),
         |(view, after)| fetch_page(view, after),
     );
-    let tags = Resource::new(|| (), |_| list_tags());
+    // The tag filter offers the first page of tags (A to Z).
+    let tags = Resource::new(
+        || (),
+        |_| async { list_tags(None).await.map(|page| page.tags) },
+    );
     // Errors of plain (no-JavaScript) form posts, kept across the redirect.
     let add_result = RwSignal::new(None::<Result<(), AppError>>);
     let edit_result = RwSignal::new(None::<Result<(), AppError>>);
@@ -739,6 +744,7 @@ fn NewTaskForm(store: Store) -> impl IntoView {
                             type="text"
                             autocomplete="off"
                             placeholder="work, home"
+                            maxlength=TAGS_FIELD_MAX_CHARS as u32
                             list="tag-names"
                             value=move || form.kept_value("tags")
                             aria-invalid=move || error_of("tags")().map(|_| "true")
@@ -1141,6 +1147,7 @@ fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
                         name="tags"
                         type="text"
                         value=tags_value
+                        maxlength=TAGS_FIELD_MAX_CHARS as u32
                         list="tag-names"
                         autocomplete="off"
                         aria-invalid=move || tags_error().map(|_| "true")
@@ -1171,7 +1178,9 @@ pub fn TagsPage() -> impl IntoView {
     let rename_result = RwSignal::new(None::<Result<(), AppError>>);
     let form = FormState::new("rename_tag", rename_result.into());
     // Made here, not inside `RequireUser` (see `TasksPage`).
-    let tags = Resource::new(|| (), |_| list_tags());
+    let query = use_query_map();
+    let after = Memo::new(move |_| query.read().get("after").filter(|a| !a.is_empty()));
+    let tags = Resource::new(move || after.get(), list_tags);
     view! {
         <Title text="Tags" />
         <RequireUser forms=vec![form]>
@@ -1184,7 +1193,7 @@ pub fn TagsPage() -> impl IntoView {
 fn TagList(
     form: FormState,
     rename_result: RwSignal<Option<Result<(), AppError>>>,
-    tags: Resource<Result<Vec<Tag>, AppError>>,
+    tags: Resource<Result<TagPage, AppError>>,
 ) -> impl IntoView {
     view! {
         <h1>"Tags"</h1>
@@ -1193,13 +1202,18 @@ fn TagList(
         <Suspense fallback=|| view! { <p class="loading">"Loading your tags…"</p> }>
             {move || Suspend::new(async move {
                 match tags.await {
-                    Ok(list) if list.is_empty() => Either::Left(view! {
+                    Ok(page) if page.tags.is_empty() => Either::Left(view! {
                         <p class="empty">"No tags yet. Add some to a task, separated by commas."</p>
                     }.into_any()),
-                    Ok(list) => Either::Left(view! {
+                    Ok(page) => Either::Left(view! {
                         <ul class="tag-list card">
-                            {list.into_iter().map(|tag| view! { <TagRow tag form rename_result tags /> }).collect_view()}
+                            {page.tags.into_iter().map(|tag| view! { <TagRow tag form rename_result tags /> }).collect_view()}
                         </ul>
+                        {page.next_cursor.map(|next| view! {
+                            <p class="more">
+                                <a href=format!("/tags?after={}", crate::auth::encode_query_value(&next))>"More tags"</a>
+                            </p>
+                        })}
                     }.into_any()),
                     Err(error) => Either::Right(view! { <ErrorNotice error /> }),
                 }
@@ -1213,7 +1227,7 @@ fn TagRow(
     tag: Tag,
     form: FormState,
     rename_result: RwSignal<Option<Result<(), AppError>>>,
-    tags: Resource<Result<Vec<Tag>, AppError>>,
+    tags: Resource<Result<TagPage, AppError>>,
 ) -> impl IntoView {
     let id = tag.id;
     let name_ref = NodeRef::<html::Input>::new();

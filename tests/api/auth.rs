@@ -558,8 +558,7 @@ async fn signing_in_gives_a_new_session_id_and_ends_the_old_one() {
         answer.json()
     };
 
-    // A failed sign-in without JavaScript keeps its error in the session: an anonymous
-    // session now exists, with a row and a cookie.
+    // A failed sign-in without JavaScript stores nothing: no row, no session cookie.
     let res = app
         .post_form(
             "sign_in",
@@ -568,9 +567,11 @@ async fn signing_in_gives_a_new_session_id_and_ends_the_old_one() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::FOUND);
-    let before = app
-        .session_cookie(&app.jar)
-        .expect("an anonymous session cookie");
+    assert_eq!(app.session_cookie(&app.jar), None);
+
+    // A session that exists before sign-in (a person signing in again) gets a new id.
+    assert_ok(&app.sign_in(&email, &password).await);
+    let before = app.session_cookie(&app.jar).expect("a session cookie");
     assert!(app.session_row_exists(&before).await);
 
     assert_ok(&app.sign_in(&email, &password).await);
@@ -582,7 +583,23 @@ async fn signing_in_gives_a_new_session_id_and_ends_the_old_one() {
     );
     assert!(app.session_row_exists(&after).await);
     assert_eq!(app.current_user_for_cookie(&before).await, None);
-    assert_eq!(app.current_user_for_cookie(&after).await, Some(user));
+    assert_eq!(
+        app.current_user_for_cookie(&after).await,
+        Some(user.clone())
+    );
+
+    // A cookie planted before sign-in (session fixation) is not the one signed in.
+    let planted = "fixated-by-an-attacker";
+    let answer = call_with_cookie(
+        &app.address,
+        &format!("session={planted}"),
+        "sign_in",
+        &[("email", &email), ("password", &password)],
+    )
+    .await;
+    assert_ok(&answer);
+    let issued = answer.set_cookie("session").expect("a new session cookie");
+    assert!(!issued.contains(planted), "{issued}");
 }
 
 /// S2
@@ -650,10 +667,23 @@ async fn over_https_the_session_cookie_is_host_prefixed_and_secure() {
         (name == "SITE_URL").then(|| "https://tasks.example.com".to_owned())
     })
     .await;
-    let (user, password) = app.signed_up_user().await;
-    let answer = app
-        .sign_in_as(&new_client().0, &user.email, &password)
-        .await;
+    // Over HTTPS the browser's origin is the public one.
+    let call = |name: &'static str, form: Vec<(&'static str, String)>| {
+        let req = new_client()
+            .0
+            .post(app.url(&format!("/api/{name}")))
+            .header(header::ACCEPT, "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ORIGIN, "https://tasks.example.com")
+            .form(&form);
+        async move { FnAnswer::from_response(req.send().await.unwrap()).await }
+    };
+    let (email, password) = (unique_email(), strong_password());
+    let form = vec![("email", email), ("password", password)];
+    let mut sign_up = form.clone();
+    sign_up.push(("name", String::new()));
+    assert_ok(&call("sign_up", sign_up).await);
+    let answer = call("sign_in", form).await;
     assert_ok(&answer);
     assert_eq!(answer.set_cookie("session"), None);
     let cookie = answer
@@ -819,27 +849,19 @@ async fn account_server_functions_refuse_anonymous_callers() {
         ("delete_account", vec![("password", password.as_str())]),
     ];
 
-    // No cookie at all, a made-up one, and an anonymous session of the store.
+    // No cookie at all, a made-up one, and the cookie of a session that signed out.
     let (anonymous, _) = new_client();
     let (signed_out, signed_out_jar) = new_client();
-    let res = signed_out
-        .post(app.url("/api/sign_in"))
-        .header(header::ACCEPT, "text/html")
-        .header(header::REFERER, app.url("/sign-in"))
-        .form(&[("email", "x"), ("password", "y")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::FOUND);
-    let flash_cookie = app
+    assert_ok(&app.sign_in_as(&signed_out, &user.email, &password).await);
+    let old_cookie = app
         .session_cookie(&signed_out_jar)
-        .expect("an anonymous session");
-
+        .expect("a signed-in session");
+    assert_ok(&app.call_as(&signed_out, "sign_out", &[]).await);
     for (name, form) in &calls {
         let answers = [
             app.call_as(&anonymous, name, form).await,
             call_with_cookie(&app.address, "session=made-up", name, form).await,
-            call_with_cookie(&app.address, &format!("session={flash_cookie}"), name, form).await,
+            call_with_cookie(&app.address, &format!("session={old_cookie}"), name, form).await,
         ];
         for answer in answers {
             assert_eq!(
@@ -1313,18 +1335,28 @@ async fn without_javascript_a_failed_sign_up_comes_back_with_its_message_and_the
     let location = res.headers()[header::LOCATION].to_str().unwrap();
     assert_eq!(path_of(location), "/sign-up", "{location}");
 
-    // What was typed is kept in the session for the next page, but never the password.
-    let stored: Vec<Vec<u8>> = sqlx::query_scalar("select data from tower_sessions.session")
-        .fetch_all(&app.pool)
+    // What was typed is kept in a short-lived cookie for the next page, never the password,
+    // and nothing is stored on the server.
+    let flash = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("flash="))
+        .expect("a flash cookie");
+    let mut cookie = header::HeaderMap::new();
+    cookie.insert(
+        header::COOKIE,
+        flash.split(';').next().unwrap().parse().unwrap(),
+    );
+    let kept = tasklist::forms::read_flash(&cookie, false).expect("a readable flash");
+    assert_eq!(kept.value("email").as_deref(), Some("not-an-email"));
+    assert!(kept.values.iter().all(|(_, v)| !v.contains(&password)));
+    let sessions: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session")
+        .fetch_one(&app.pool)
         .await
         .unwrap();
-    let kept = |needle: &[u8]| {
-        stored
-            .iter()
-            .any(|data| data.windows(needle.len()).any(|w| w == needle))
-    };
-    assert!(kept(b"not-an-email"));
-    assert!(!kept(password.as_bytes()));
+    assert_eq!(sessions, 0);
 
     let html = app.get("/sign-up").await.text().await.unwrap();
     assert!(

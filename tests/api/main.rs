@@ -1,6 +1,7 @@
 //! Integration tests: the real app on a free port, a fresh database per test.
 //! One binary, so the crate is linked once.
 
+mod abuse;
 mod auth;
 mod db_proxy;
 mod health;

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use sqlx::types::chrono::{NaiveDate, Utc};
 use tasklist::{
     error::AppError,
-    tasks::{Priority, Tag, Task, TaskPage},
+    tasks::{Priority, Tag, TagPage, Task, TaskPage},
 };
 
 use crate::helpers::{new_client, strong_password, unique_email, TestApp};
@@ -20,7 +20,9 @@ async fn add(app: &TestApp, form: &[(&str, &str)]) -> Task {
 async fn tags_of(app: &TestApp, client: &reqwest::Client) -> Vec<Tag> {
     let res = client.get(app.url("/api/list_tags")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
+    let page: TagPage = res.json().await.unwrap();
+    assert_eq!(page.next_cursor, None, "one page");
+    page.tags
 }
 
 async fn list(app: &TestApp, query: &str) -> TaskPage {

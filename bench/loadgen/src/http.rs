@@ -39,6 +39,8 @@ pub struct Response {
     pub body: Bytes,
     /// `name=value` of each Set-Cookie header.
     pub cookies: Vec<String>,
+    /// `Retry-After` in seconds, when the server sent one (a busy 503).
+    pub retry_after: Option<u64>,
 }
 
 impl Response {
@@ -183,11 +185,17 @@ impl Conn {
             .filter_map(|v| v.to_str().ok())
             .map(|v| v.split(';').next().unwrap_or_default().trim().to_owned())
             .collect();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
         let body = response.into_body().collect().await?.to_bytes();
         Ok(Response {
             status,
             body,
             cookies,
+            retry_after,
         })
     }
 }

@@ -128,6 +128,10 @@ async fn worker(
                 if answer.is_err() {
                     // A refused connection would otherwise spin.
                     tokio::time::sleep(Duration::from_millis(20)).await;
+                } else if let Some(secs) = answer.as_ref().ok().and_then(|r| r.retry_after) {
+                    // Told to come back later (a full password queue): as a client should.
+                    let back = (Instant::now() + Duration::from_secs(secs)).min(end);
+                    tokio::time::sleep_until(back.into()).await;
                 }
             }
         }
