@@ -536,10 +536,10 @@ pub fn render(config: &Config, res: &Results) -> String {
         w(&mut o, &format!(
             "- **Sign-ins beside the list** (c={c}, {}): with {} clients signing in as fast as they can ({} sign-ins/s \
              checked, {} /s turned away with 503 and `Retry-After`, after which each such client waits as told), \
-             the list's p50 goes from {} to {} ms and its p99 from {} to {} ms ({:.2}×). Password work runs on the \
-             blocking pool on `PASSWORD_HASH_THREADS` threads (default: one fewer than the {} cores, at least one), \
-             so a core is always left to everything else, and at most `PASSWORD_HASH_QUEUE` more checks wait; the \
-             rest are refused at once, before anything is counted. {}",
+             the list's p50 goes from {} to {} ms and its p99 from {} to {} ms ({:.2}×). Password work runs on \
+             `PASSWORD_HASH_THREADS` threads of its own (default: one fewer than the {} cores, at least one), at \
+             nice 10, each reusing one argon2 memory block, so a core is always left to everything else; at most \
+             `PASSWORD_HASH_QUEUE` more checks wait and the rest are refused at once, before anything is counted. {}",
             if met { "met" } else { "missed" },
             config.sign_in_concurrency, f1(*si), f1(*busy), ms(*p50a), ms(*p50b), ms(*a), ms(*b), b / a, m.nproc,
             if met {
@@ -628,7 +628,7 @@ pub fn render(config: &Config, res: &Results) -> String {
             .unwrap_or(0);
         w(&mut o, &format!(
             "- server memory: RSS at most {} through every run before the first sign-in run, {} from the sign-in \
-             runs on (each argon2 call allocates its 19 MiB block on a blocking-pool thread).",
+             runs on (each password thread allocates its 19 MiB argon2 block once and reuses it).",
             mib(before),
             mib(after)
         ));
