@@ -142,11 +142,7 @@ impl Config {
         }
         let db_max_connections =
             parse_number(&lookup, "DATABASE_MAX_CONNECTIONS", 15u32, 1..=1000)?;
-        let acquire_secs = parse_number(&lookup, "DATABASE_ACQUIRE_TIMEOUT_SECS", 5u64, 1..=120)?;
         const DAY: u64 = 24 * 60 * 60;
-        let session_idle = parse_number(&lookup, "SESSION_IDLE_SECS", 7 * DAY, 1..=365 * DAY)?;
-        let session_absolute =
-            parse_number(&lookup, "SESSION_ABSOLUTE_SECS", 30 * DAY, 1..=365 * DAY)?;
         let site_url = lookup("SITE_URL")
             .map(|u| u.trim().trim_end_matches('/').to_owned())
             .filter(|u| !u.is_empty());
@@ -166,18 +162,13 @@ impl Config {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
             trusted_proxies,
-            request_timeout: Duration::from_secs(parse_number(
-                &lookup,
-                "REQUEST_TIMEOUT_SECS",
-                30u64,
-                1..=3600,
-            )?),
-            statement_timeout: Duration::from_secs(parse_number(
+            request_timeout: parse_secs(&lookup, "REQUEST_TIMEOUT_SECS", 30, 1..=3600)?,
+            statement_timeout: parse_secs(
                 &lookup,
                 "DATABASE_STATEMENT_TIMEOUT_SECS",
-                10u64,
+                10,
                 1..=3600,
-            )?),
+            )?,
             max_tasks_per_user: parse_number(
                 &lookup,
                 "MAX_TASKS_PER_USER",
@@ -194,27 +185,22 @@ impl Config {
             password_queue: parse_number(&lookup, "PASSWORD_HASH_QUEUE", 16usize, 0..=100_000)?,
             database_url: DatabaseUrl::new(database_url),
             db_max_connections,
-            db_acquire_timeout: Duration::from_secs(acquire_secs),
+            db_acquire_timeout: parse_secs(&lookup, "DATABASE_ACQUIRE_TIMEOUT_SECS", 5, 1..=120)?,
             leptos,
             log_filter: lookup("RUST_LOG").unwrap_or_else(|| "info".into()),
             log_json: lookup("LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
             site_url,
-            session_idle: Duration::from_secs(session_idle),
-            session_absolute: Duration::from_secs(session_absolute),
+            session_idle: parse_secs(&lookup, "SESSION_IDLE_SECS", 7 * DAY, 1..=365 * DAY)?,
+            session_absolute: parse_secs(
+                &lookup,
+                "SESSION_ABSOLUTE_SECS",
+                30 * DAY,
+                1..=365 * DAY,
+            )?,
             sign_in_max_failures: parse_number(&lookup, "SIGN_IN_MAX_FAILURES", 10i64, 1..=10_000)?,
             auth_address_limit: parse_number(&lookup, "AUTH_ADDRESS_LIMIT", 100i64, 1..=1_000_000)?,
-            auth_window: Duration::from_secs(parse_number(
-                &lookup,
-                "AUTH_WINDOW_SECS",
-                900u64,
-                1..=DAY,
-            )?),
-            cleanup_interval: Duration::from_secs(parse_number(
-                &lookup,
-                "CLEANUP_INTERVAL_SECS",
-                60u64,
-                1..=DAY,
-            )?),
+            auth_window: parse_secs(&lookup, "AUTH_WINDOW_SECS", 900, 1..=DAY)?,
+            cleanup_interval: parse_secs(&lookup, "CLEANUP_INTERVAL_SECS", 60, 1..=DAY)?,
         })
     }
 
@@ -257,6 +243,16 @@ where
         });
     }
     Ok(value)
+}
+
+/// A number of seconds (`parse_number`) as a `Duration`.
+fn parse_secs(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Duration, ConfigError> {
+    parse_number(lookup, name, default, range).map(Duration::from_secs)
 }
 
 /// `postgres://user:secret@host/db` becomes `postgres://user:[redacted]@host/db`; a

@@ -94,8 +94,7 @@ pub async fn sign_in(
         // One argon2 verify whether or not the email is known (a dummy hash if not), and the
         // same answer for both: nothing tells an attacker which emails have accounts.
         let stored = credentials.as_ref().map(|c| c.password_hash.clone());
-        let long = password.chars().count() > super::PASSWORD_MAX_CHARS;
-        let verified = !long && state.passwords.verify(&ticket, password, stored).await?;
+        let verified = state.passwords.verify(&ticket, password, stored).await?;
         // A failure stays counted: `take_password_attempt` recorded it.
         let Some(credentials) = credentials.filter(|_| verified) else {
             return Err(AppError::validation(
@@ -222,8 +221,7 @@ async fn check_current_password(
         return Err(AppError::TooManyRequests);
     }
     let stored = db::password_hash_by_id(&state.pool, user.id).await?;
-    let long = password.chars().count() > super::PASSWORD_MAX_CHARS;
-    let verified = !long && state.passwords.verify(ticket, password, stored).await?;
+    let verified = state.passwords.verify(ticket, password, stored).await?;
     if verified {
         throttle::clear_failures(&state.pool, &user.email).await?;
     }

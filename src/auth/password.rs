@@ -90,13 +90,17 @@ impl Passwords {
     }
 
     /// Checks `password` against `stored`. With no stored hash (unknown email) it verifies
-    /// against a dummy hash and answers false, so both cases cost one argon2 verify.
+    /// against a dummy hash and answers false, so both cases cost one argon2 verify. A
+    /// password longer than any that can be set never matches and costs no argon2 at all.
     pub async fn verify(
         &self,
         ticket: &Ticket,
         password: String,
         stored: Option<String>,
     ) -> Result<bool, AppError> {
+        if password.chars().count() > super::PASSWORD_MAX_CHARS {
+            return Ok(false);
+        }
         self.run(ticket, move |blocks| {
             let known = stored.is_some();
             let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
@@ -346,6 +350,18 @@ mod tests {
             .unwrap());
         assert!(!passwords
             .verify(&ticket, "correct horse battery".into(), None)
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_password_longer_than_the_maximum_never_verifies() {
+        let passwords = Passwords::new(1, 0);
+        let ticket = passwords.admit().unwrap();
+        let long = "a".repeat(super::super::PASSWORD_MAX_CHARS + 1);
+        let stored = hash_with(&mut Vec::new(), long.as_bytes()).unwrap();
+        assert!(!passwords
+            .verify(&ticket, long, Some(stored.clone()))
             .await
             .unwrap());
     }

@@ -374,10 +374,7 @@ impl Cursor {
                     created_at.timestamp_micros()
                 )
             }
-            Self::Title { title, id } => {
-                let hex: String = title.bytes().map(|b| format!("{b:02x}")).collect();
-                format!("t.{hex}.{id}")
-            }
+            Self::Title { title, id } => format!("t.{}.{id}", encode_text(title)),
         }
     }
 
@@ -385,41 +382,39 @@ impl Cursor {
     /// value is checked against the range the database can hold (and the app can have
     /// written) before it is used, and the whole cursor is bounded in length first.
     pub fn parse(sort: Sort, raw: &str) -> Result<Self, AppError> {
-        let bad = || AppError::BadRequest("that page link is not valid".into());
         if raw.len() > CURSOR_MAX_BYTES {
-            return Err(bad());
+            return Err(bad_link());
         }
         let parts: Vec<&str> = raw.splitn(5, '.').collect();
-        let id = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(bad);
         let micros = |s: &str| {
             s.parse::<i64>()
                 .ok()
                 .and_then(DateTime::from_timestamp_micros)
                 .filter(|at| (CURSOR_MIN_YEAR..=CURSOR_MAX_YEAR).contains(&at.year()))
-                .ok_or_else(bad)
+                .ok_or_else(bad_link)
         };
         match (sort, parts.as_slice()) {
             (Sort::Newest, ["n", at, i]) => Ok(Self::Newest {
                 created_at: micros(at)?,
-                id: id(i)?,
+                id: parse_id(i)?,
             }),
             (Sort::Oldest, ["o", at, i]) => Ok(Self::Oldest {
                 created_at: micros(at)?,
-                id: id(i)?,
+                id: parse_id(i)?,
             }),
             (Sort::Due, ["d", "none", i]) => Ok(Self::Due {
                 due: None,
-                id: id(i)?,
+                id: parse_id(i)?,
             }),
             (Sort::Due, ["d", day, i]) => {
                 let due = (day.len() == 8 && day.bytes().all(|b| b.is_ascii_digit()))
                     .then(|| NaiveDate::parse_from_str(day, "%Y%m%d").ok())
                     .flatten()
                     .filter(|d| (DUE_MIN_YEAR..=DUE_MAX_YEAR).contains(&d.year()))
-                    .ok_or_else(bad)?;
+                    .ok_or_else(bad_link)?;
                 Ok(Self::Due {
                     due: Some(due),
-                    id: id(i)?,
+                    id: parse_id(i)?,
                 })
             }
             (Sort::Priority, ["p", p, at, i]) => {
@@ -427,21 +422,21 @@ impl Cursor {
                     .parse()
                     .ok()
                     .filter(|p| (0..=3).contains(p))
-                    .ok_or_else(bad)?;
+                    .ok_or_else(bad_link)?;
                 Ok(Self::Priority {
                     priority: Priority::from_i16(p),
                     created_at: micros(at)?,
-                    id: id(i)?,
+                    id: parse_id(i)?,
                 })
             }
             (Sort::Title, ["t", hex, i]) => {
-                let title = decode_hex(hex)
-                    .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .filter(|t| !exceeds_chars(t, super::TITLE_MAX_CHARS))
-                    .ok_or_else(bad)?;
-                Ok(Self::Title { title, id: id(i)? })
+                let title = decode_text(hex, super::TITLE_MAX_CHARS).ok_or_else(bad_link)?;
+                Ok(Self::Title {
+                    title,
+                    id: parse_id(i)?,
+                })
             }
-            _ => Err(bad()),
+            _ => Err(bad_link()),
         }
     }
 }
@@ -462,30 +457,20 @@ impl TagCursor {
     }
 
     pub fn encode(&self) -> String {
-        let hex: String = self.name.bytes().map(|b| format!("{b:02x}")).collect();
-        format!("g.{hex}.{}", self.id)
+        format!("g.{}.{}", encode_text(&self.name), self.id)
     }
 
     /// Parses a cursor made by `encode`; anything else is a `BadRequest`.
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let bad = || AppError::BadRequest("that page link is not valid".into());
         if raw.len() > 2 + 2 * 4 * super::TAG_MAX_CHARS + 1 + 20 {
-            return Err(bad());
+            return Err(bad_link());
         }
         match raw.splitn(4, '.').collect::<Vec<_>>().as_slice() {
-            ["g", hex, id] => {
-                let name = decode_hex(hex)
-                    .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .filter(|n| !exceeds_chars(n, super::TAG_MAX_CHARS))
-                    .ok_or_else(bad)?;
-                let id = id
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|id| *id > 0)
-                    .ok_or_else(bad)?;
-                Ok(Self { name, id })
-            }
-            _ => Err(bad()),
+            ["g", hex, id] => Ok(Self {
+                name: decode_text(hex, super::TAG_MAX_CHARS).ok_or_else(bad_link)?,
+                id: parse_id(id)?,
+            }),
+            _ => Err(bad_link()),
         }
     }
 }
@@ -498,6 +483,31 @@ const CURSOR_MAX_YEAR: i32 = 9999;
 /// The years a due date may have (`parse_due_date`).
 const DUE_MIN_YEAR: i32 = 1900;
 const DUE_MAX_YEAR: i32 = 2999;
+
+/// The answer to any page link (cursor) that is not one the app wrote.
+fn bad_link() -> AppError {
+    AppError::BadRequest("that page link is not valid".into())
+}
+
+/// A row id in a cursor: a positive whole number.
+fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(bad_link)
+}
+
+/// Text in a cursor (a title, a tag name), as hex of its UTF-8 bytes.
+fn encode_text(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The text `encode_text` wrote, if it is valid UTF-8 of at most `max_chars` characters.
+fn decode_text(hex: &str, max_chars: usize) -> Option<String> {
+    decode_hex(hex)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .filter(|text| !exceeds_chars(text, max_chars))
+}
 
 /// Lower-case or upper-case hex to bytes; `None` for an odd length or a non-hex byte.
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {

@@ -556,36 +556,33 @@ async fn behind_a_trusted_proxy_two_clients_are_counted_apart_and_ipv6_per_64() 
         _ => None,
     })
     .await;
-    // Client A uses up its attempts; what it writes in front of its real address is not
-    // believed (the proxy appended the real one last).
-    for _ in 0..2 {
+    let (ok, limited) = (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::TOO_MANY_REQUESTS,
+    );
+    for (forwarded_for, expected, why) in [
+        // Client A uses up its attempts; what it writes in front of its real address is
+        // not believed (the proxy appended the real one last).
+        ("203.0.113.66, 198.51.100.1", ok, "A, first"),
+        ("203.0.113.66, 198.51.100.1", ok, "A, second"),
+        ("203.0.113.77, 198.51.100.1", limited, "A, past its limit"),
+        // Client B, behind the same proxy, is counted apart.
+        ("198.51.100.2", ok, "B"),
+        // Two addresses of one IPv6 /64 are one client.
+        ("2001:db8:1:2::1", ok, "a /64, first"),
+        ("2001:db8:1:2:ffff::9", ok, "the same /64, second"),
+        (
+            "2001:db8:1:2:abcd::1",
+            limited,
+            "the same /64, past its limit",
+        ),
+    ] {
         assert_eq!(
-            sign_in_from(&app, Some("203.0.113.66, 198.51.100.1")).await,
-            StatusCode::UNPROCESSABLE_ENTITY
+            sign_in_from(&app, Some(forwarded_for)).await,
+            expected,
+            "{why}"
         );
     }
-    assert_eq!(
-        sign_in_from(&app, Some("203.0.113.77, 198.51.100.1")).await,
-        StatusCode::TOO_MANY_REQUESTS
-    );
-    // Client B, behind the same proxy, is counted apart.
-    assert_eq!(
-        sign_in_from(&app, Some("198.51.100.2")).await,
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    // Two addresses of one IPv6 /64 are one client.
-    assert_eq!(
-        sign_in_from(&app, Some("2001:db8:1:2::1")).await,
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    assert_eq!(
-        sign_in_from(&app, Some("2001:db8:1:2:ffff::9")).await,
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    assert_eq!(
-        sign_in_from(&app, Some("2001:db8:1:2:abcd::1")).await,
-        StatusCode::TOO_MANY_REQUESTS
-    );
     let keys: Vec<String> =
         sqlx::query_scalar("select distinct address from auth_attempts order by 1")
             .fetch_all(&app.pool)
