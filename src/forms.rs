@@ -131,7 +131,7 @@ mod cookie {
     }
 
     fn secure() -> bool {
-        crate::server::app_state().is_ok_and(|s| s.sessions.secure)
+        crate::state::app_state().is_ok_and(|s| s.sessions.secure)
     }
 
     fn respond_with(value: &str) {
@@ -216,6 +216,25 @@ mod cookie {
             }
         }
     }
+}
+
+/// Ends a server function. On error, a plain form post (JavaScript off) is redirected back
+/// to its page, so the error and what was typed (never a password), cut to each field's
+/// limit, are kept in a short-lived cookie for that page to show once (`forms::keep`):
+/// nothing is stored on the server for a refused request. (A hydrated caller gets the
+/// error's own HTTP status from `error::server_fn_error_status`.)
+#[cfg(feature = "ssr")]
+pub async fn finish<T>(
+    form: &str,
+    values: &[(&str, &str)],
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if crate::request::is_plain_form_post() {
+            keep(FormFlash::new(form, error.clone(), values));
+        }
+    }
+    result
 }
 
 /// Takes (and forgets) the kept error of `form`, if the last plain post of it failed.

@@ -13,6 +13,7 @@ pub mod error;
 pub mod forms;
 pub mod tasks;
 pub mod theme;
+pub mod urls;
 pub mod work;
 
 #[cfg(feature = "ssr")]
@@ -20,11 +21,13 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod health;
 #[cfg(feature = "ssr")]
+pub mod request;
+#[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]
-pub mod server;
-#[cfg(feature = "ssr")]
 pub mod startup;
+#[cfg(feature = "ssr")]
+pub mod state;
 #[cfg(feature = "ssr")]
 pub mod telemetry;
 

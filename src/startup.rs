@@ -4,7 +4,7 @@
 use std::{future::Future, net::SocketAddr, str::FromStr, time::Duration};
 
 use axum::{
-    extract::{FromRef, Request, State},
+    extract::{Request, State},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -30,30 +30,17 @@ use tracing::Level;
 
 use crate::{
     app::{shell, App},
-    auth::{password::Passwords, session, session::SessionSettings, throttle},
-    client::TrustedProxies,
+    auth::{password::Passwords, session, throttle},
     config::Config,
     error::AppError,
     health,
     security::{self, SiteSecurity},
+    state::{AppState, SessionSettings},
     tasks::db::Quotas,
 };
 
 /// Largest request body accepted; a task with the longest description is a few KiB.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
-
-/// Shared by every handler and, through Leptos context, every server function.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub pool: PgPool,
-    pub passwords: Passwords,
-    pub sessions: SessionSettings,
-    pub limits: throttle::Limits,
-    pub site: SiteSecurity,
-    pub trusted_proxies: TrustedProxies,
-    pub quotas: Quotas,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -82,11 +69,6 @@ impl Application {
         let pool = connect(&config).await.map_err(StartupError::Database)?;
         sqlx::migrate!().run(&pool).await?;
         let store = session::Store::new(pool.clone());
-        store
-            .postgres()
-            .migrate()
-            .await
-            .map_err(StartupError::Database)?;
 
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr)

@@ -1,15 +1,17 @@
 -- ############################################################################################
--- #  THE LIST PAGE'S SQL, COPIED FROM src/tasks/db.rs (`newest`, the default sort of         #
--- #  `tasks_page`, and `counts`). This is the one place to update when those queries change: #
--- #  paste the new text of each r#"..."# string between its header and its `;`, and fix the  #
--- #  @params line (and @setting, if startup::connect changes the pool's session settings).   #
+-- #  THE LIST PAGE'S SQL, COPIED FROM .sqlx/ (the statement of `tasks_page` for its default  #
+-- #  sort, `newest`, which `task_query!` in src/tasks/db.rs assembles; it also reads the     #
+-- #  counts). This is the one place to update when that query changes: paste the `query` of  #
+-- #  its .sqlx/ file between the header and the `;`, and fix the @params line (and @setting, #
+-- #  if startup::connect changes the pool's session settings).                              #
 -- ############################################################################################
 --
 -- bench/run.sh runs these through pgbench (-M prepared, the same clients as the HTTP run,
 -- the same user ids, cursor and search values) as the ceiling that GET /api/list_tasks is
 -- measured against. The load generator turns this file into one pgbench script per scenario
 -- (bench/work/pgbench-*.sql) and checks, before anything runs, that every statement below
--- still appears verbatim (whitespace aside) in src/tasks/db.rs; the report says if not.
+-- is still, whitespace aside, one of the app's checked statements in .sqlx/; the report says
+-- if not.
 --
 -- Format:
 --   -- @setting <name>=<value>   a session setting for pgbench's connections (PGOPTIONS), as
@@ -18,7 +20,7 @@
 --   -- @for <scenarios whose script runs it: first (first page, default sort),
 --   --       search (the filtered and searched page), deep (a page far down, via cursor)>
 --   -- @params $1=<value>:<sql type> $2=...   (the sqlx bind arguments, in order)
---   <SQL exactly as in db.rs>
+--   <SQL exactly as in .sqlx/>
 --   ;
 -- Values the harness sets for every scenario (`Scenario::values` in bench/loadgen/src/main.rs):
 -- user, completed, priority, tag, due_from, due_to, no_due, search, all_words,
@@ -27,34 +29,37 @@
 
 -- @setting plan_cache_mode=force_custom_plan
 
--- @query tasks_page, sort newest (db.rs `newest`)
+-- @query tasks_page, sort newest, with the counts (db.rs `tasks_page`, `Sort::Newest`)
 -- @for first search deep
 -- @params $1=user:uuid $2=completed:bool $3=priority:smallint $4=tag:text $5=due_from:date $6=due_to:date $7=no_due:bool $8=search:text $9=all_words:text[] $10=after_created_at:timestamptz $11=after_id:int8 $12=limit:int8
-        select t.id, t.title, t.description, t.completed, t.priority,
-               t.due_date as "due_date: _",
-               coalesce((select array_agg(g.name order by lower(g.name))
-                           from task_tags tt join tags g on g.id = tt.tag_id
-                          where tt.task_id = t.id), '{}') as "tags!",
-               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
-        from tasks t
-        where t.user_id = $1
-          and ($2::bool is null or t.completed = $2)
-          and ($3::smallint is null or t.priority = $3)
-          and ($4::text is null or t.id in (
-                select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = lower($4)))
-          and ($5::date is null or t.due_date >= $5)
-          and ($6::date is null or t.due_date <= $6)
-          and (not $7::bool or t.due_date is null)
-          and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
-          and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
-          and ($10::timestamptz is null or (t.created_at, t.id) < ($10, $11::bigint))
-        order by t.created_at desc, t.id desc
-        limit $12
-;
-
--- @query counts
--- @for first search deep
--- @params $1=user:uuid
-select active, completed from task_counts where user_id = $1
+            select coalesce(c.active, 0) as "active!", coalesce(c.completed, 0) as "done!",
+                   t.id as "id?", t.title as "title?", t.description,
+                   t.completed as "completed?", t.priority as "priority?",
+                   t.due_date as "due_date: _", t.tags as "tags?",
+                   t.created_at as "created_at?: _", t.updated_at as "updated_at?: _"
+            from (select $1::uuid as user_id) me
+            left join task_counts c on c.user_id = me.user_id
+            left join lateral (
+              select t.id, t.title, t.description, t.completed, t.priority, t.due_date,
+                     coalesce((select array_agg(g.name order by lower(g.name))
+                                 from task_tags tt join tags g on g.id = tt.tag_id
+                                where tt.task_id = t.id), '{}') as tags,
+                     t.created_at, t.updated_at
+              from tasks t
+              where t.user_id = $1
+              and ($2::bool is null or t.completed = $2)
+              and ($3::smallint is null or t.priority = $3)
+              and ($4::text is null or t.id in (
+                    select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
+                     where g.user_id = $1 and lower(g.name) = lower($4)))
+              and ($5::date is null or t.due_date >= $5)
+              and ($6::date is null or t.due_date <= $6)
+              and (not $7::bool or t.due_date is null)
+              and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
+              and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
+              and ($10::timestamptz is null or (t.created_at, t.id) < ($10, $11::bigint))
+              order by t.created_at desc, t.id desc
+              limit $12
+            ) t on true
+            order by t.created_at desc, t.id desc
 ;

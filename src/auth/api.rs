@@ -9,8 +9,13 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{check_password_length, db, safe_next, session, throttle, DisplayName, Email},
-    crate::server::{app_state, client_address, finish},
+    super::{check_password_length, db, session, throttle, DisplayName, Email},
+    crate::{
+        forms::finish,
+        request::{client_address, current_session},
+        state::app_state,
+        urls::safe_next,
+    },
 };
 
 /// Who is signed in on this session, if anyone.
@@ -62,7 +67,7 @@ pub async fn sign_up(
                     _ => AppError::from(err),
                 },
             )?;
-        session::sign_in(&session::current_session().await?, user.id, 0).await?;
+        session::sign_in(&current_session().await?, &user, 0).await?;
         tracing::info!(user_id = %user.id, "signed up");
         leptos_axum::redirect(&safe_next(next.as_deref()));
         Ok(user)
@@ -103,13 +108,8 @@ pub async fn sign_in(
             ));
         };
         throttle::clear_failures(&state.pool, email.as_str()).await?;
-        session::sign_in(
-            &session::current_session().await?,
-            credentials.id,
-            credentials.session_epoch,
-        )
-        .await?;
-        let user = session::current_user().await?.ok_or(AppError::Internal)?;
+        let user = credentials.user;
+        session::sign_in(&current_session().await?, &user, credentials.session_epoch).await?;
         tracing::info!(user_id = %user.id, "signed in");
         leptos_axum::redirect(&safe_next(next.as_deref()));
         Ok(user)
@@ -122,7 +122,7 @@ pub async fn sign_in(
 pub async fn sign_out() -> Result<(), AppError> {
     let result = async {
         let user = session::require_user().await?;
-        session::sign_out(&session::current_session().await?).await?;
+        session::sign_out(&current_session().await?).await?;
         tracing::info!(user_id = %user.id, "signed out");
         leptos_axum::redirect("/sign-in");
         Ok(())
@@ -175,7 +175,7 @@ pub async fn change_password(
         let hash = state.passwords.hash(&ticket, new_password).await?;
         let epoch = db::update_password(&state.pool, user.id, &hash).await?;
         // This session carries the new epoch (under a new id); every other one is now stale.
-        session::sign_in(&session::current_session().await?, user.id, epoch).await?;
+        session::sign_in(&current_session().await?, &user, epoch).await?;
         tracing::info!(user_id = %user.id, "password changed");
         leptos_axum::redirect("/account?done=password");
         Ok(())
@@ -198,7 +198,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
             ));
         }
         db::delete_user(&state.pool, user.id).await?;
-        session::sign_out(&session::current_session().await?).await?;
+        session::sign_out(&current_session().await?).await?;
         tracing::info!(user_id = %user.id, "account deleted");
         leptos_axum::redirect("/sign-up?deleted=1");
         Ok(())
@@ -212,7 +212,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
 /// stranger at the sign-in form. `TooManyRequests` once the limit is reached.
 #[cfg(feature = "ssr")]
 async fn check_current_password(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     ticket: &super::password::Ticket,
     user: &User,
     password: String,

@@ -7,14 +7,8 @@ use super::User;
 
 /// What sign-in needs to know about an email.
 pub struct Credentials {
-    pub id: Uuid,
-    pub password_hash: String,
-    pub session_epoch: i32,
-}
-
-/// A user row together with the epoch that sessions must carry to stay valid.
-pub struct UserWithEpoch {
     pub user: User,
+    pub password_hash: String,
     pub session_epoch: i32,
 }
 
@@ -46,36 +40,30 @@ pub async fn credentials_by_email(
     pool: &PgPool,
     email: &str,
 ) -> Result<Option<Credentials>, sqlx::Error> {
-    sqlx::query_as!(
-        Credentials,
-        r#"select id, password_hash, session_epoch from users where lower(email) = lower($1)"#,
+    let row = sqlx::query!(
+        r#"
+        select id, email, name, password_hash, session_epoch from users
+        where lower(email) = lower($1)
+        "#,
         email,
     )
     .fetch_optional(pool)
-    .await
+    .await?;
+    Ok(row.map(|r| Credentials {
+        user: User {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+        },
+        password_hash: r.password_hash,
+        session_epoch: r.session_epoch,
+    }))
 }
 
 pub async fn password_hash_by_id(pool: &PgPool, id: Uuid) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar!(r#"select password_hash from users where id = $1"#, id)
         .fetch_optional(pool)
         .await
-}
-
-pub async fn user_by_id(pool: &PgPool, id: Uuid) -> Result<Option<UserWithEpoch>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"select id, email, name, session_epoch from users where id = $1"#,
-        id
-    )
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| UserWithEpoch {
-        user: User {
-            id: r.id,
-            email: r.email,
-            name: r.name,
-        },
-        session_epoch: r.session_epoch,
-    }))
 }
 
 pub async fn update_name(pool: &PgPool, id: Uuid, name: Option<&str>) -> Result<User, sqlx::Error> {

@@ -1,13 +1,19 @@
-//! Server-side sessions in PostgreSQL (tower-sessions and its PostgreSQL store), and the one
-//! helper every server function uses to learn who is calling: `require_user`.
+//! Server-side sessions in PostgreSQL (tower-sessions, with its PostgreSQL store for deletion)
+//! and the caller: `current_user` / `require_user`, which every server function and page
+//! uses to learn who is calling.
+//!
+//! One lookup per request: the session is loaded at most once per request (tower-sessions
+//! keeps it for the request), and that one statement also reads the signed-in person's
+//! current row (`sessions.user_id` joined to `users`), so the name, email and the epoch a
+//! password change moves on are checked without a second round trip.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use tower_sessions::{
-    cookie::{time, SameSite},
+    cookie::{time, time::OffsetDateTime, SameSite},
     session::{Id, Record},
     session_store::{self, SessionStore},
     Expiry, Session, SessionManagerLayer,
@@ -15,32 +21,16 @@ use tower_sessions::{
 use tower_sessions_sqlx_store::PostgresStore;
 use uuid::Uuid;
 
-use super::{db, User};
-use crate::{error::AppError, server::app_state};
+use super::User;
+use crate::{
+    error::AppError,
+    request::current_session,
+    state::{app_state, SessionSettings},
+};
 
 const AUTH_KEY: &str = "auth";
-
-/// How long sessions live and how their cookie is sent.
-#[derive(Clone, Debug)]
-pub struct SessionSettings {
-    /// A session unused this long is over (default 7 days).
-    pub idle: Duration,
-    /// A session is over this long after sign-in, however busy (default 30 days).
-    pub absolute: Duration,
-    /// Send the cookie only over HTTPS (when the site is served over HTTPS).
-    pub secure: bool,
-}
-
-impl SessionSettings {
-    pub fn cookie_name(&self) -> &'static str {
-        // `__Host-` makes the browser insist on Secure, Path=/ and no Domain.
-        if self.secure {
-            "__Host-session"
-        } else {
-            "session"
-        }
-    }
-}
+/// The person's row as the session's load found it. Put in by `load`, never written back.
+const USER_KEY: &str = "user";
 
 /// What a signed-in session holds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -52,26 +42,58 @@ struct SessionUser {
     seen_at: u64,
 }
 
-/// The PostgreSQL session store, except that saving a session that already exists only
-/// updates its row. The store's own save is an upsert: a request that loaded the session
-/// before sign-out (or a password change, or expiry) deleted its row, and saved it afterwards
-/// (the seen-at refresh), would bring the sign-in back. Here it finds no row and writes none.
+/// The signed-in person as the session's load found them: their row now, not at sign-in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct LoadedUser {
+    user: User,
+    epoch: i32,
+}
+
+/// Sessions in the app's `sessions` table (see its migration). Loading a session also reads
+/// its person's current row; saving one that exists only updates its row (the PostgreSQL
+/// store's save is an upsert: a request that loaded the session before sign-out, a password
+/// change or expiry deleted it, and saved it afterwards, would bring the sign-in back). The
+/// PostgreSQL store, on the same table, deletes sessions and expired rows.
 #[derive(Clone, Debug)]
 pub struct Store {
     inner: PostgresStore,
     pool: PgPool,
 }
 
+fn backend(err: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(err.to_string())
+}
+
+/// What is stored of `record`: its data without the loaded person, and whose session it is.
+fn stored(record: &Record) -> session_store::Result<(Vec<u8>, Option<Uuid>)> {
+    let user_id = record
+        .data
+        .get(AUTH_KEY)
+        .and_then(|auth| serde_json::from_value::<SessionUser>(auth.clone()).ok())
+        .map(|auth| auth.user_id);
+    let encode = |r: &Record| {
+        rmp_serde::to_vec(r).map_err(|err| session_store::Error::Encode(err.to_string()))
+    };
+    let data = if record.data.contains_key(USER_KEY) {
+        let mut kept = record.clone();
+        kept.data.remove(USER_KEY);
+        encode(&kept)?
+    } else {
+        encode(record)?
+    };
+    Ok((data, user_id))
+}
+
 impl Store {
-    /// The store on `pool`, in the `tower_sessions.session` table the inner store migrates.
     pub fn new(pool: PgPool) -> Self {
-        Self {
-            inner: PostgresStore::new(pool.clone()),
-            pool,
-        }
+        let inner = PostgresStore::new(pool.clone())
+            .with_schema_name("public")
+            .and_then(|store| store.with_table_name("sessions"))
+            .expect("valid identifiers");
+        Self { inner, pool }
     }
 
-    /// The inner store: its migrations and its deletion of expired rows.
+    /// The PostgreSQL store on the same table: its deletion of expired rows.
     pub fn postgres(&self) -> &PostgresStore {
         &self.inner
     }
@@ -80,27 +102,77 @@ impl Store {
 #[async_trait]
 impl SessionStore for Store {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        self.inner.create(record).await
+        let (data, user_id) = stored(record)?;
+        // A new random id until one is free (a collision of 128 random bits is not expected).
+        loop {
+            let inserted = sqlx::query!(
+                r#"
+                insert into sessions (id, data, expiry_date, user_id) values ($1, $2, $3, $4)
+                on conflict (id) do nothing
+                "#,
+                record.id.to_string(),
+                data,
+                record.expiry_date,
+                user_id,
+            )
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+            if inserted.rows_affected() == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = rmp_serde::to_vec(record)
-            .map_err(|err| session_store::Error::Encode(err.to_string()))?;
-        // The store's own table; not a `query!`: our migrations do not create it.
-        sqlx::query(
-            r#"update tower_sessions.session set data = $2, expiry_date = $3 where id = $1"#,
+        let (data, user_id) = stored(record)?;
+        sqlx::query!(
+            r#"update sessions set data = $2, expiry_date = $3, user_id = $4 where id = $1"#,
+            record.id.to_string(),
+            data,
+            record.expiry_date,
+            user_id,
         )
-        .bind(record.id.to_string())
-        .bind(data)
-        .bind(record.expiry_date)
         .execute(&self.pool)
         .await
-        .map_err(|err| session_store::Error::Backend(err.to_string()))?;
+        .map_err(backend)?;
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        self.inner.load(id).await
+        let Some(row) = sqlx::query!(
+            r#"
+            select s.data, u.id as "user_id?", u.email as "email?", u.name,
+                   u.session_epoch as "session_epoch?"
+            from sessions s left join users u on u.id = s.user_id
+            where s.id = $1 and s.expiry_date > $2
+            "#,
+            id.to_string(),
+            OffsetDateTime::now_utc(),
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let mut record: Record = rmp_serde::from_slice(&row.data)
+            .map_err(|err| session_store::Error::Decode(err.to_string()))?;
+        if let (Some(id), Some(email), Some(epoch)) = (row.user_id, row.email, row.session_epoch) {
+            let loaded = LoadedUser {
+                user: User {
+                    id,
+                    email,
+                    name: row.name,
+                },
+                epoch,
+            };
+            let value = serde_json::to_value(loaded)
+                .map_err(|err| session_store::Error::Encode(err.to_string()))?;
+            record.data.insert(USER_KEY.to_owned(), value);
+        }
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
@@ -130,16 +202,9 @@ fn store_error(err: tower_sessions::session::Error) -> AppError {
     AppError::Unavailable
 }
 
-/// The session of the current request.
-pub async fn current_session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|err| {
-        tracing::error!(error = %err, "no session layer");
-        AppError::Internal
-    })
-}
-
 /// The signed-in user, or `None`. A session whose user is gone, whose epoch is stale (the
-/// password changed elsewhere) or that outlived its absolute lifetime is ended here.
+/// password changed elsewhere) or that outlived its absolute lifetime is ended here. No
+/// statement of its own: the session's load read the person's row (see `Store::load`).
 pub async fn current_user() -> Result<Option<User>, AppError> {
     let state = app_state()?;
     let session = current_session().await?;
@@ -150,18 +215,16 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     else {
         return Ok(None);
     };
+    let loaded = session
+        .get::<LoadedUser>(USER_KEY)
+        .await
+        .map_err(store_error)?;
     let settings = &state.sessions;
     let now = now();
     let expired = now.saturating_sub(auth.signed_in_at) > settings.absolute.as_secs()
         || now.saturating_sub(auth.seen_at) > settings.idle.as_secs();
-    let user = if expired {
-        None
-    } else {
-        db::user_by_id(&state.pool, auth.user_id)
-            .await?
-            .filter(|row| row.session_epoch == auth.epoch)
-    };
-    let Some(row) = user else {
+    let user = loaded.filter(|l| !expired && l.user.id == auth.user_id && l.epoch == auth.epoch);
+    let Some(LoadedUser { user, .. }) = user else {
         session.flush().await.map_err(store_error)?;
         return Ok(None);
     };
@@ -171,7 +234,7 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
         auth.seen_at = now;
         session.insert(AUTH_KEY, &auth).await.map_err(store_error)?;
     }
-    Ok(Some(row.user))
+    Ok(Some(user))
 }
 
 /// The signed-in user, or `Unauthorized`. Every server function that is not public starts here.
@@ -179,17 +242,23 @@ pub async fn require_user() -> Result<User, AppError> {
     current_user().await?.ok_or(AppError::Unauthorized)
 }
 
-/// Signs `user_id` in on this session, under a new session id (no fixation).
-pub async fn sign_in(session: &Session, user_id: Uuid, epoch: i32) -> Result<(), AppError> {
+/// Signs `user` in on this session, under a new session id (no fixation).
+pub async fn sign_in(session: &Session, user: &User, epoch: i32) -> Result<(), AppError> {
     session.cycle_id().await.map_err(store_error)?;
     let now = now();
     let auth = SessionUser {
-        user_id,
+        user_id: user.id,
         epoch,
         signed_in_at: now,
         seen_at: now,
     };
-    session.insert(AUTH_KEY, &auth).await.map_err(store_error)
+    session.insert(AUTH_KEY, &auth).await.map_err(store_error)?;
+    // This request's caller from now on, as a load would have found them.
+    let loaded = LoadedUser {
+        user: user.clone(),
+        epoch,
+    };
+    session.insert(USER_KEY, &loaded).await.map_err(store_error)
 }
 
 /// Ends the session on the server (the row is deleted) and in the browser.

@@ -10,11 +10,12 @@ use leptos_router::{
 
 use super::{
     api::{ChangePassword, DeleteAccount, SignIn, SignOut, SignUp, UpdateProfile},
-    encode_query_value, safe_next, User, PASSWORD_MIN_CHARS,
+    User, PASSWORD_MIN_CHARS,
 };
 use crate::{
     error::AppError,
     forms::{Field, FormAlert, FormState},
+    urls::{encode_query_value, safe_next},
 };
 
 /// The account actions, made once for the app so the current-user resource can follow them.

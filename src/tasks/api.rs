@@ -12,10 +12,7 @@ use {
     super::{
         check_tag_name, db, Cursor, ListQuery, TagCursor, TaskInput, PAGE_SIZE, TAG_PAGE_SIZE,
     },
-    crate::{
-        auth::session::require_user,
-        server::{app_state, finish, redirect_back},
-    },
+    crate::{auth::session::require_user, forms::finish, state::app_state, urls::redirect_back},
 };
 
 /// The database's view of a validated task.
@@ -84,17 +81,15 @@ pub async fn list_tasks(
         .map(|a| Cursor::parse(query.sort, &a))
         .transpose()?;
     let today = chrono::Utc::now().date_naive();
-    let (mut tasks, counts) = tokio::try_join!(
-        db::tasks_page(
-            &state.pool,
-            user.id,
-            &query,
-            after.as_ref(),
-            today,
-            PAGE_SIZE + 1
-        ),
-        db::counts(&state.pool, user.id),
-    )?;
+    let (mut tasks, counts) = db::tasks_page(
+        &state.pool,
+        user.id,
+        &query,
+        after.as_ref(),
+        today,
+        PAGE_SIZE + 1,
+    )
+    .await?;
     let next_cursor = if tasks.len() as i64 > PAGE_SIZE {
         tasks.truncate(PAGE_SIZE as usize);
         tasks.last().map(|t| Cursor::after(query.sort, t).encode())

@@ -20,33 +20,110 @@ use uuid::Uuid;
 
 use super::{Counts, Cursor, ListQuery, Priority, Sort, Tag, Task};
 
-/// A `tasks` row as the queries return it.
-struct TaskRow {
-    id: i64,
-    title: String,
+/// A row of `task_query!`: the person's counts, and one task of the page (all `None` in the
+/// one row of an empty page).
+struct PageRow {
+    active: i64,
+    done: i64,
+    id: Option<i64>,
+    title: Option<String>,
     description: Option<String>,
-    completed: bool,
-    priority: i16,
+    completed: Option<bool>,
+    priority: Option<i16>,
     due_date: Option<NaiveDate>,
-    tags: Vec<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    tags: Option<Vec<String>>,
+    created_at: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
 }
 
-impl From<TaskRow> for Task {
-    fn from(r: TaskRow) -> Self {
-        Task {
-            id: r.id,
-            title: r.title,
-            description: r.description,
-            completed: r.completed,
-            priority: Priority::from_i16(r.priority),
-            due_date: r.due_date,
-            tags: r.tags,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+impl PageRow {
+    fn counts(&self) -> Counts {
+        Counts {
+            active: self.active,
+            completed: self.done,
         }
     }
+
+    fn task(self) -> Option<Task> {
+        Some(Task {
+            id: self.id?,
+            title: self.title?,
+            description: self.description,
+            completed: self.completed?,
+            priority: Priority::from_i16(self.priority?),
+            due_date: self.due_date,
+            tags: self.tags?,
+            created_at: self.created_at?,
+            updated_at: self.updated_at?,
+        })
+    }
+}
+
+/// The tasks of a page, in order, and the counts of the whole list.
+fn page(rows: Vec<PageRow>) -> (Vec<Task>, Counts) {
+    let counts = rows.first().map(PageRow::counts).unwrap_or_default();
+    (rows.into_iter().filter_map(PageRow::task).collect(), counts)
+}
+
+/// The one statement behind every read of tasks: the person's counts (`task_counts`; one row
+/// even when they have no tasks) joined to the tasks the conditions pick, in `order`, at most
+/// `limit`. A task's columns are spelled here once; each sort of the list adds only its
+/// cursor condition and order, and stays a static, checked query of its own, so PostgreSQL
+/// plans each with the index of its order. `$1` is always the owner.
+///
+/// The pieces are string literals joined with `+`, which `query_as!` reads as one literal:
+/// the full text of each statement is in `.sqlx/`, where the bench's copy check finds it.
+macro_rules! task_query {
+    // A page of the list: every filter of `Filters` ($2 to $9), then the sort's cursor.
+    (list where $cond:tt order by $order:tt limit $limit:tt, $($arg:expr),+ $(,)?) => {
+        task_query!(@statement
+            [r#"
+              and ($2::bool is null or t.completed = $2)
+              and ($3::smallint is null or t.priority = $3)
+              and ($4::text is null or t.id in (
+                    select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
+                     where g.user_id = $1 and lower(g.name) = lower($4)))
+              and ($5::date is null or t.due_date >= $5)
+              and ($6::date is null or t.due_date <= $6)
+              and (not $7::bool or t.due_date is null)
+              and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
+              and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])"#
+             $cond]
+            order by $order limit $limit, $($arg),+)
+    };
+    // Tasks read from the table.
+    (@statement [$($cond:tt)*] order by $order:tt limit $limit:tt, $($arg:expr),+ $(,)?) => {
+        task_query!(@statement with "" from "tasks" [$($cond)*]
+            order by $order limit $limit, $($arg),+)
+    };
+    // Tasks read from `$from`, a data-modifying `with` query that returns whole task rows
+    // (the statement itself sees the table as it was before the change).
+    (@statement with $with:tt from $from:tt [$($cond:tt)*] order by $order:tt limit $limit:tt,
+     $($arg:expr),+ $(,)?) => {
+        sqlx::query_as!(
+            PageRow,
+            $with + r#"
+            select coalesce(c.active, 0) as "active!", coalesce(c.completed, 0) as "done!",
+                   t.id as "id?", t.title as "title?", t.description,
+                   t.completed as "completed?", t.priority as "priority?",
+                   t.due_date as "due_date: _", t.tags as "tags?",
+                   t.created_at as "created_at?: _", t.updated_at as "updated_at?: _"
+            from (select $1::uuid as user_id) me
+            left join task_counts c on c.user_id = me.user_id
+            left join lateral (
+              select t.id, t.title, t.description, t.completed, t.priority, t.due_date,
+                     coalesce((select array_agg(g.name order by lower(g.name))
+                                 from task_tags tt join tags g on g.id = tt.tag_id
+                                where tt.task_id = t.id), '{}') as tags,
+                     t.created_at, t.updated_at
+              from "# + $from + r#" t
+              where t.user_id = $1"#
+            $(+ $cond)*
+            + "\n              order by " + $order + "\n              limit " + $limit
+            + "\n            ) t on true\n            order by " + $order,
+            $($arg),+
+        )
+    };
 }
 
 /// The filters of a list query, as bind parameters.
@@ -83,7 +160,8 @@ impl Filters {
 }
 
 /// A page of `user`'s tasks in `query`'s order and filters, after `after` (a cursor of
-/// that same order, as `Cursor::parse` guarantees).
+/// that same order, as `Cursor::parse` guarantees), with the counts of their whole list, in
+/// one statement.
 pub async fn tasks_page(
     pool: &PgPool,
     user: Uuid,
@@ -91,305 +169,101 @@ pub async fn tasks_page(
     after: Option<&Cursor>,
     today: NaiveDate,
     limit: i64,
-) -> Result<Vec<Task>, sqlx::Error> {
-    let f = Filters::new(query, today);
-    let rows = match query.sort {
-        Sort::Newest => newest(pool, user, &f, after, limit).await?,
-        Sort::Oldest => oldest(pool, user, &f, after, limit).await?,
-        Sort::Due => by_due(pool, user, &f, after, limit).await?,
-        Sort::Priority => by_priority(pool, user, &f, after, limit).await?,
-        Sort::Title => by_title(pool, user, &f, after, limit).await?,
-    };
-    Ok(rows.into_iter().map(Task::from).collect())
-}
-
-async fn newest(
-    pool: &PgPool,
-    user: Uuid,
-    f: &Filters,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> Result<Vec<TaskRow>, sqlx::Error> {
-    let (at, id) = match after {
-        Some(Cursor::Newest { created_at, id }) => (Some(*created_at), Some(*id)),
-        _ => (None, None),
-    };
-    sqlx::query_as!(
-        TaskRow,
-        r#"
-        select t.id, t.title, t.description, t.completed, t.priority,
-               t.due_date as "due_date: _",
-               coalesce((select array_agg(g.name order by lower(g.name))
-                           from task_tags tt join tags g on g.id = tt.tag_id
-                          where tt.task_id = t.id), '{}') as "tags!",
-               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
-        from tasks t
-        where t.user_id = $1
-          and ($2::bool is null or t.completed = $2)
-          and ($3::smallint is null or t.priority = $3)
-          and ($4::text is null or t.id in (
-                select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = lower($4)))
-          and ($5::date is null or t.due_date >= $5)
-          and ($6::date is null or t.due_date <= $6)
-          and (not $7::bool or t.due_date is null)
-          and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
-          and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
-          and ($10::timestamptz is null or (t.created_at, t.id) < ($10, $11::bigint))
-        order by t.created_at desc, t.id desc
-        limit $12
-        "#,
-        user,
-        f.completed,
-        f.priority,
-        f.tag,
-        f.due_from as _,
-        f.due_to as _,
-        f.no_due,
-        f.search,
-        &f.all_words,
-        at as _,
-        id,
-        limit,
-    )
-    .fetch_all(pool)
-    .await
-}
-
-async fn oldest(
-    pool: &PgPool,
-    user: Uuid,
-    f: &Filters,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> Result<Vec<TaskRow>, sqlx::Error> {
-    let (at, id) = match after {
-        Some(Cursor::Oldest { created_at, id }) => (Some(*created_at), Some(*id)),
-        _ => (None, None),
-    };
-    sqlx::query_as!(
-        TaskRow,
-        r#"
-        select t.id, t.title, t.description, t.completed, t.priority,
-               t.due_date as "due_date: _",
-               coalesce((select array_agg(g.name order by lower(g.name))
-                           from task_tags tt join tags g on g.id = tt.tag_id
-                          where tt.task_id = t.id), '{}') as "tags!",
-               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
-        from tasks t
-        where t.user_id = $1
-          and ($2::bool is null or t.completed = $2)
-          and ($3::smallint is null or t.priority = $3)
-          and ($4::text is null or t.id in (
-                select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = lower($4)))
-          and ($5::date is null or t.due_date >= $5)
-          and ($6::date is null or t.due_date <= $6)
-          and (not $7::bool or t.due_date is null)
-          and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
-          and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
-          and ($10::timestamptz is null or (t.created_at, t.id) > ($10, $11::bigint))
-        order by t.created_at, t.id
-        limit $12
-        "#,
-        user,
-        f.completed,
-        f.priority,
-        f.tag,
-        f.due_from as _,
-        f.due_to as _,
-        f.no_due,
-        f.search,
-        &f.all_words,
-        at as _,
-        id,
-        limit,
-    )
-    .fetch_all(pool)
-    .await
-}
-
-/// Soonest due first, tasks without a date last.
-async fn by_due(
-    pool: &PgPool,
-    user: Uuid,
-    f: &Filters,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> Result<Vec<TaskRow>, sqlx::Error> {
-    let (has_cursor, due, id) = match after {
-        Some(Cursor::Due { due, id }) => (true, *due, Some(*id)),
-        _ => (false, None, None),
-    };
-    sqlx::query_as!(
-        TaskRow,
-        r#"
-        select t.id, t.title, t.description, t.completed, t.priority,
-               t.due_date as "due_date: _",
-               coalesce((select array_agg(g.name order by lower(g.name))
-                           from task_tags tt join tags g on g.id = tt.tag_id
-                          where tt.task_id = t.id), '{}') as "tags!",
-               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
-        from tasks t
-        where t.user_id = $1
-          and ($2::bool is null or t.completed = $2)
-          and ($3::smallint is null or t.priority = $3)
-          and ($4::text is null or t.id in (
-                select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = lower($4)))
-          and ($5::date is null or t.due_date >= $5)
-          and ($6::date is null or t.due_date <= $6)
-          and (not $7::bool or t.due_date is null)
-          and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
-          and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
-          and (not $10::bool or case
-                when $11::date is null then t.due_date is null and t.id > $12::bigint
-                else t.due_date > $11 or (t.due_date = $11 and t.id > $12) or t.due_date is null
-              end)
-        order by t.due_date nulls last, t.id
-        limit $13
-        "#,
-        user,
-        f.completed,
-        f.priority,
-        f.tag,
-        f.due_from as _,
-        f.due_to as _,
-        f.no_due,
-        f.search,
-        &f.all_words,
-        has_cursor,
-        due as _,
-        id,
-        limit,
-    )
-    .fetch_all(pool)
-    .await
-}
-
-/// Highest priority first, then newest.
-async fn by_priority(
-    pool: &PgPool,
-    user: Uuid,
-    f: &Filters,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> Result<Vec<TaskRow>, sqlx::Error> {
-    let (priority, at, id) = match after {
-        Some(Cursor::Priority {
-            priority,
-            created_at,
-            id,
-        }) => (Some(priority.as_i16()), Some(*created_at), Some(*id)),
-        _ => (None, None, None),
-    };
-    sqlx::query_as!(
-        TaskRow,
-        r#"
-        select t.id, t.title, t.description, t.completed, t.priority,
-               t.due_date as "due_date: _",
-               coalesce((select array_agg(g.name order by lower(g.name))
-                           from task_tags tt join tags g on g.id = tt.tag_id
-                          where tt.task_id = t.id), '{}') as "tags!",
-               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
-        from tasks t
-        where t.user_id = $1
-          and ($2::bool is null or t.completed = $2)
-          and ($3::smallint is null or t.priority = $3)
-          and ($4::text is null or t.id in (
-                select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = lower($4)))
-          and ($5::date is null or t.due_date >= $5)
-          and ($6::date is null or t.due_date <= $6)
-          and (not $7::bool or t.due_date is null)
-          and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
-          and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
-          and ($10::smallint is null
-               or (t.priority, t.created_at, t.id) < ($10, $11::timestamptz, $12::bigint))
-        order by t.priority desc, t.created_at desc, t.id desc
-        limit $13
-        "#,
-        user,
-        f.completed,
-        f.priority,
-        f.tag,
-        f.due_from as _,
-        f.due_to as _,
-        f.no_due,
-        f.search,
-        &f.all_words,
+) -> Result<(Vec<Task>, Counts), sqlx::Error> {
+    let Filters {
+        completed,
         priority,
-        at as _,
-        id,
-        limit,
-    )
-    .fetch_all(pool)
-    .await
-}
-
-/// A to Z, whatever the case.
-async fn by_title(
-    pool: &PgPool,
-    user: Uuid,
-    f: &Filters,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> Result<Vec<TaskRow>, sqlx::Error> {
-    let (title, id) = match after {
-        Some(Cursor::Title { title, id }) => (Some(title.clone()), Some(*id)),
-        _ => (None, None),
+        tag,
+        due_from,
+        due_to,
+        no_due,
+        search,
+        all_words,
+    } = Filters::new(query, today);
+    let rows = match query.sort {
+        Sort::Newest => {
+            let (at, id) = match after {
+                Some(Cursor::Newest { created_at, id }) => (Some(*created_at), Some(*id)),
+                _ => (None, None),
+            };
+            task_query!(list where r#"
+              and ($10::timestamptz is null or (t.created_at, t.id) < ($10, $11::bigint))"#
+                order by "t.created_at desc, t.id desc" limit "$12",
+                user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
+                &all_words, at as _, id, limit,
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        Sort::Oldest => {
+            let (at, id) = match after {
+                Some(Cursor::Oldest { created_at, id }) => (Some(*created_at), Some(*id)),
+                _ => (None, None),
+            };
+            task_query!(list where r#"
+              and ($10::timestamptz is null or (t.created_at, t.id) > ($10, $11::bigint))"#
+                order by "t.created_at, t.id" limit "$12",
+                user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
+                &all_words, at as _, id, limit,
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        // Soonest due first, tasks without a date last.
+        Sort::Due => {
+            let (has_cursor, due, id) = match after {
+                Some(Cursor::Due { due, id }) => (true, *due, Some(*id)),
+                _ => (false, None, None),
+            };
+            task_query!(list where r#"
+              and (not $10::bool or case
+                    when $11::date is null then t.due_date is null and t.id > $12::bigint
+                    else t.due_date > $11 or (t.due_date = $11 and t.id > $12) or t.due_date is null
+                  end)"#
+                order by "t.due_date nulls last, t.id" limit "$13",
+                user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
+                &all_words, has_cursor, due as _, id, limit,
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        // Highest priority first, then newest.
+        Sort::Priority => {
+            let (after_priority, at, id) = match after {
+                Some(Cursor::Priority {
+                    priority,
+                    created_at,
+                    id,
+                }) => (Some(priority.as_i16()), Some(*created_at), Some(*id)),
+                _ => (None, None, None),
+            };
+            task_query!(list where r#"
+              and ($10::smallint is null
+                   or (t.priority, t.created_at, t.id) < ($10, $11::timestamptz, $12::bigint))"#
+                order by "t.priority desc, t.created_at desc, t.id desc" limit "$13",
+                user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
+                &all_words, after_priority, at as _, id, limit,
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        // A to Z, whatever the case.
+        Sort::Title => {
+            let (title, id) = match after {
+                Some(Cursor::Title { title, id }) => (Some(title.as_str()), Some(*id)),
+                _ => (None, None),
+            };
+            task_query!(list where r#"
+              and ($10::text is null or (lower(t.title), t.id) > (lower($10), $11::bigint))"#
+                order by "lower(t.title), t.id" limit "$12",
+                user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
+                &all_words, title, id, limit,
+            )
+            .fetch_all(pool)
+            .await?
+        }
     };
-    sqlx::query_as!(
-        TaskRow,
-        r#"
-        select t.id, t.title, t.description, t.completed, t.priority,
-               t.due_date as "due_date: _",
-               coalesce((select array_agg(g.name order by lower(g.name))
-                           from task_tags tt join tags g on g.id = tt.tag_id
-                          where tt.task_id = t.id), '{}') as "tags!",
-               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
-        from tasks t
-        where t.user_id = $1
-          and ($2::bool is null or t.completed = $2)
-          and ($3::smallint is null or t.priority = $3)
-          and ($4::text is null or t.id in (
-                select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
-                 where g.user_id = $1 and lower(g.name) = lower($4)))
-          and ($5::date is null or t.due_date >= $5)
-          and ($6::date is null or t.due_date <= $6)
-          and (not $7::bool or t.due_date is null)
-          and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
-          and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
-          and ($10::text is null or (lower(t.title), t.id) > (lower($10), $11::bigint))
-        order by lower(t.title), t.id
-        limit $12
-        "#,
-        user,
-        f.completed,
-        f.priority,
-        f.tag,
-        f.due_from as _,
-        f.due_to as _,
-        f.no_due,
-        f.search,
-        &f.all_words,
-        title,
-        id,
-        limit,
-    )
-    .fetch_all(pool)
-    .await
-}
-
-pub async fn counts(pool: &PgPool, user: Uuid) -> Result<Counts, sqlx::Error> {
-    let counts = sqlx::query_as!(
-        Counts,
-        r#"select active, completed from task_counts where user_id = $1"#,
-        user,
-    )
-    .fetch_optional(pool)
-    .await?;
-    Ok(counts.unwrap_or_default())
+    Ok(page(rows))
 }
 
 /// One of `user`'s tasks, with its tags.
@@ -398,24 +272,14 @@ async fn task_by_id(
     user: Uuid,
     id: i64,
 ) -> Result<Option<Task>, sqlx::Error> {
-    let row = sqlx::query_as!(
-        TaskRow,
-        r#"
-        select t.id, t.title, t.description, t.completed, t.priority,
-               t.due_date as "due_date: _",
-               coalesce((select array_agg(g.name order by lower(g.name))
-                           from task_tags tt join tags g on g.id = tt.tag_id
-                          where tt.task_id = t.id), '{}') as "tags!",
-               t.created_at as "created_at: _", t.updated_at as "updated_at: _"
-        from tasks t
-        where t.user_id = $1 and t.id = $2
-        "#,
-        user,
-        id,
+    let rows = task_query!(@statement [r#"
+              and t.id = $2"#]
+        order by "t.id" limit "1",
+        user, id,
     )
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(row.map(Task::from))
+    Ok(page(rows).0.pop())
 }
 
 /// Gives `user`'s task `task` exactly the tags `names` (created if they do not exist yet).
@@ -587,26 +451,27 @@ pub async fn update_task(
     Ok(task)
 }
 
-/// `None` when `user` has no task `id`.
+/// `None` when `user` has no task `id`. One statement.
 pub async fn set_completed(
     pool: &PgPool,
     user: Uuid,
     id: i64,
     completed: bool,
 ) -> Result<Option<Task>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let updated = sqlx::query_scalar!(
-        r#"update tasks set completed = $3 where user_id = $1 and id = $2 returning id"#,
-        user,
-        id,
-        completed,
+    let rows = task_query!(@statement
+        with r#"
+            with changed as (
+              update tasks set completed = $3 where user_id = $1 and id = $2 returning *
+            )"#
+        from "changed"
+        [r#"
+              and t.id = $2"#]
+        order by "t.id" limit "1",
+        user, id, completed,
     )
-    .fetch_optional(&mut *conn)
+    .fetch_all(pool)
     .await?;
-    match updated {
-        Some(id) => task_by_id(&mut conn, user, id).await,
-        None => Ok(None),
-    }
+    Ok(page(rows).0.pop())
 }
 
 /// Marks every one of `user`'s tasks done (or not done); returns how many changed.

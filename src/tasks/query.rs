@@ -230,7 +230,7 @@ impl ListQuery {
         }
         pairs
             .iter()
-            .map(|(k, v)| format!("{k}={}", crate::auth::encode_query_value(v)))
+            .map(|(k, v)| format!("{k}={}", crate::urls::encode_query_value(v)))
             .collect::<Vec<_>>()
             .join("&")
     }

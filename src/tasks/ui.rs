@@ -1211,7 +1211,7 @@ fn TagList(
                         </ul>
                         {page.next_cursor.map(|next| view! {
                             <p class="more">
-                                <a href=format!("/tags?after={}", crate::auth::encode_query_value(&next))>"More tags"</a>
+                                <a href=format!("/tags?after={}", crate::urls::encode_query_value(&next))>"More tags"</a>
                             </p>
                         })}
                     }.into_any()),

@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use reqwest::{header, Client, StatusCode};
 use sqlx::PgPool;
 use tasklist::{
-    auth::{encode_query_value, password::check_strength, User},
+    auth::{password::check_strength, User},
     error::AppError,
+    urls::encode_query_value,
 };
 use uuid::Uuid;
 
@@ -1352,7 +1353,7 @@ async fn without_javascript_a_failed_sign_up_comes_back_with_its_message_and_the
     let kept = tasklist::forms::read_flash(&cookie, false).expect("a readable flash");
     assert_eq!(kept.value("email").as_deref(), Some("not-an-email"));
     assert!(kept.values.iter().all(|(_, v)| !v.contains(&password)));
-    let sessions: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session")
+    let sessions: i64 = sqlx::query_scalar("select count(*) from sessions")
         .fetch_one(&app.pool)
         .await
         .unwrap();

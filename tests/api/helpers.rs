@@ -179,13 +179,11 @@ impl TestApp {
 
     /// True when the session store has a row for this session id (the cookie's value).
     pub async fn session_row_exists(&self, id: &str) -> bool {
-        sqlx::query_scalar::<_, bool>(
-            "select exists (select 1 from tower_sessions.session where id = $1)",
-        )
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await
-        .expect("query the session store")
+        sqlx::query_scalar::<_, bool>("select exists (select 1 from sessions where id = $1)")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .expect("query the session store")
     }
 
     /// Who the session `id` belongs to, asked by a browser that has nothing but that cookie

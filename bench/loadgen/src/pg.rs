@@ -184,21 +184,27 @@ fn parse_blocks(path: &Path, text: &str) -> Result<Vec<Block>> {
     Ok(blocks)
 }
 
-/// Whitespace-insensitive form of a statement, for comparing with src/tasks/db.rs.
+/// Whitespace-insensitive form of a statement, for comparing with the app's statements.
 pub fn normalise(sql: &str) -> String {
     sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The raw string literals (`r#"..."#`) of a Rust file, normalised.
-pub fn rust_sql_literals(path: &Path) -> Result<Vec<String>> {
-    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+/// Every statement the app's checked queries run, normalised: the `query` of each file in
+/// `.sqlx/` (what `cargo sqlx prepare` wrote, so also the statements that `task_query!`
+/// assembles from pieces in src/tasks/db.rs).
+pub fn checked_statements(sqlx_dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    let mut rest = text.as_str();
-    while let Some(start) = rest.find("r#\"") {
-        let after = &rest[start + 3..];
-        let Some(end) = after.find("\"#") else { break };
-        out.push(normalise(&after[..end]));
-        rest = &after[end + 2..];
+    for entry in fs::read_dir(sqlx_dir).with_context(|| format!("reading {}", sqlx_dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        if let Some(query) = json.get("query").and_then(|q| q.as_str()) {
+            out.push(normalise(query));
+        }
     }
     Ok(out)
 }

@@ -343,10 +343,10 @@ pub fn render(config: &Config, res: &Results) -> String {
         ));
     }
     if res.drift.is_empty() {
-        w(&mut o, "| pgbench SQL | `bench/pgbench/list.sql` matches `src/tasks/db.rs` (checked at the start of the run) |");
+        w(&mut o, "| pgbench SQL | `bench/pgbench/list.sql` matches the app's statements in `.sqlx/` (checked at the start of the run) |");
     } else {
         w(&mut o, &format!(
-            "| pgbench SQL | **OUT OF DATE**: not found in `src/tasks/db.rs`: {} — the SQL rows below are not the app's current queries |",
+            "| pgbench SQL | **OUT OF DATE**: not among the app's statements in `.sqlx/`: {} — the SQL rows below are not the app's current queries |",
             res.drift.join(", ")
         ));
     }
@@ -490,11 +490,11 @@ pub fn render(config: &Config, res: &Results) -> String {
             match res.xacts.iter().find(|x| x.0.starts_with("GET /api/list_tasks")) {
                 Some((_, per, _)) => format!(
                     "it runs {per:.1} statements per request (measured, see \"What a request costs the database\") \
-                     against the 2 of the pgbench script: besides `tasks_page` and `counts`, the session row \
-                     (tower-sessions' store) and the user (`user_by_id`) are read on every request, each a round \
-                     trip and a parse/plan/execute of its own."
+                     against the 1 of the pgbench script: besides `tasks_page` (the page and its counts in one \
+                     statement), every request loads its session, which reads the person's row in the same \
+                     statement; each is a round trip and a parse/plan/execute of its own."
                 ),
-                None => "besides `tasks_page` and `counts`, every request reads its session row and the user.".to_owned(),
+                None => "besides `tasks_page`, every request loads its session (with the person's row).".to_owned(),
             }
         ));
     }
@@ -664,8 +664,9 @@ pub fn render(config: &Config, res: &Results) -> String {
         w(&mut o, "## What a request costs the database\n");
         w(&mut o, "Committed transactions of the benchmark database (`pg_stat_database`) per request, counted over a \
                    fixed number of requests once every backend had flushed its statistics. The app runs each statement \
-                   as its own transaction, so this is statements (and round trips) per request; the pgbench script of \
-                   the list runs 2.\n");
+                   as its own transaction except for the writes that must be all or nothing (add and edit: one \
+                   transaction of several statements), so for reads this is statements (and round trips) per request; \
+                   the pgbench script of the list runs 1.\n");
         w(
             &mut o,
             "| request | transactions per request | requests |\n|---|---|---|",

@@ -1,0 +1,48 @@
+//! What a server function learns about the request it serves, beyond its arguments: its
+//! session, the client's address, and whether it is a plain form post. Below every
+//! capability; `auth::session` builds the caller on top of it.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+use crate::{client::RateKey, error::AppError, state::app_state};
+
+/// The session of the current request (loaded from the store at most once per request,
+/// however many server functions ask).
+pub async fn current_session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|err| {
+        tracing::error!(error = %err, "no session layer");
+        AppError::Internal
+    })
+}
+
+/// What this request's client is counted under by the rate limits: its address (the
+/// socket's, or behind a trusted proxy the one `X-Forwarded-For` names; see `client`), an
+/// IPv6 one as its /64.
+pub async fn client_address() -> RateKey {
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| {
+            addr.ip()
+        });
+    let ip = match (app_state(), use_context::<http::request::Parts>()) {
+        (Ok(state), Some(parts)) => state.trusted_proxies.client_ip(peer, &parts.headers),
+        _ => peer,
+    };
+    RateKey::of(ip)
+}
+
+/// True for a plain HTML form post (JavaScript off): the browser wants a page back, and
+/// leptos_axum answers it with a redirect to the page the form was on.
+pub fn is_plain_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    })
+}
