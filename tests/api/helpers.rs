@@ -166,15 +166,36 @@ impl TestApp {
     /// database, as a deployment or a crash and restart would. The new one listens on another
     /// port: `address` is updated.
     pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start().await;
+    }
+
+    /// Stops this server, letting requests in flight finish; its pool is closed.
+    pub async fn stop(&mut self) {
         let server = self.begin_shutdown();
         server
             .await
             .expect("the serve loop ends")
             .expect("the server stops cleanly");
+    }
+
+    /// Starts the server again after `stop` (on another port: `address` is updated).
+    pub async fn start(&mut self) {
         let (address, shutdown, server) = start_server(self.config.clone()).await;
         self.address = address;
         self.shutdown = Some(shutdown);
         self.server = Some(server);
+    }
+
+    /// The name of this test's database.
+    pub fn database_name(&self) -> &str {
+        &self.db_name
+    }
+
+    /// Options to reach the cluster's `postgres` database (for looking at this test's
+    /// database from outside it).
+    pub fn admin_options(&self) -> PgConnectOptions {
+        self.admin.clone().database("postgres")
     }
 
     /// True when the session store has a row for this session id (the cookie's value).

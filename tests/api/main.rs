@@ -10,4 +10,5 @@ mod helpers;
 mod organise;
 mod pages;
 mod schema;
+mod statements;
 mod tasks;

@@ -1,0 +1,169 @@
+//! What a request costs the database, counted (never timed): committed transactions of the
+//! test's database (`pg_stat_database`) per request. Every read runs one statement as its own
+//! transaction, and a write that must be all or nothing one transaction, so this counts the
+//! round trips a request makes: the session (which brings its person's row along) and the
+//! work itself.
+
+use sqlx::{Connection, PgConnection};
+
+use crate::helpers::TestApp;
+
+/// Transactions committed or rolled back in the test's database so far, read once every
+/// backend on it has gone (each flushes its statistics as it exits): the server must be
+/// stopped and the test's own pool closed.
+async fn transactions(app: &TestApp) -> i64 {
+    let mut admin = PgConnection::connect_with(&app.admin_options())
+        .await
+        .expect("connect to the cluster");
+    let mut looks = 0;
+    loop {
+        let backends: i64 =
+            sqlx::query_scalar("select count(*) from pg_stat_activity where datname = $1")
+                .bind(app.database_name())
+                .fetch_one(&mut admin)
+                .await
+                .expect("read pg_stat_activity");
+        if backends == 0 {
+            break;
+        }
+        looks += 1;
+        assert!(
+            looks < 500,
+            "{backends} backends still on the test database"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // A fresh transaction, so the statistics snapshot is taken now.
+    sqlx::query_scalar(
+        "select (xact_commit + xact_rollback)::bigint from pg_stat_database where datname = $1",
+    )
+    .bind(app.database_name())
+    .fetch_one(&mut admin)
+    .await
+    .expect("read pg_stat_database")
+}
+
+/// The requests counted.
+#[derive(Clone, Copy)]
+enum Request {
+    /// `GET /api/list_tasks`, what the hydrated page fetches.
+    List,
+    /// `GET /`, the server-rendered task page.
+    Page,
+    Add,
+    Toggle(i64),
+    Edit(i64),
+}
+
+async fn send(app: &TestApp, request: Request, i: i64) {
+    let answer = match request {
+        Request::List => {
+            let res = app.client.get(app.url("/api/list_tasks")).send().await;
+            assert!(res.unwrap().status().is_success());
+            return;
+        }
+        Request::Page => {
+            let res = app.get("/").await;
+            assert!(res.status().is_success());
+            assert!(res.text().await.unwrap().contains("task 2"));
+            return;
+        }
+        Request::Add => {
+            app.call(
+                "add_task",
+                &[("title", &format!("more {i}")), ("tags", "home")],
+            )
+            .await
+        }
+        Request::Toggle(id) => {
+            let completed = if i % 2 == 0 { "true" } else { "false" };
+            app.call(
+                "set_task_completed",
+                &[("id", &id.to_string()), ("completed", completed)],
+            )
+            .await
+        }
+        Request::Edit(id) => {
+            app.call(
+                "update_task",
+                &[
+                    ("id", &id.to_string()),
+                    ("title", &format!("edited {i}")),
+                    ("tags", "work"),
+                ],
+            )
+            .await
+        }
+    };
+    assert!(answer.status.is_success(), "{}", answer.body);
+}
+
+/// Transactions of one run of the server: started, `requests` runs of `request`, stopped.
+async fn run(app: &mut TestApp, requests: i64, request: Request) -> i64 {
+    app.stop().await;
+    let before = transactions(app).await;
+    app.start().await;
+    for i in 0..requests {
+        send(app, request, i).await;
+    }
+    app.stop().await;
+    let used = transactions(app).await - before;
+    app.start().await;
+    used
+}
+
+/// Transactions per request of `request`: a run of `2n` against a run of `n`, so what a
+/// server's start, stop and first connections cost (migrations) cancels out.
+async fn per_request(app: &mut TestApp, n: i64, request: Request) -> f64 {
+    let once = run(app, n, request).await;
+    let twice = run(app, 2 * n, request).await;
+    (twice - once) as f64 / n as f64
+}
+
+/// The fewest transactions per request `request` made in up to three measures, stopping at
+/// one within `most`. Noise only adds: autovacuum's workers run transactions in the test's
+/// database now and then, which no request made.
+async fn fewest(app: &mut TestApp, request: Request, most: f64) -> f64 {
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        best = best.min(per_request(app, 20, request).await);
+        if best <= most {
+            break;
+        }
+    }
+    best
+}
+
+#[tokio::test]
+async fn each_request_reads_the_caller_once_and_the_list_in_one_statement() {
+    let mut app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let answer = app
+            .call(
+                "add_task",
+                &[("title", &format!("task {i}")), ("tags", "home, work")],
+            )
+            .await;
+        assert!(answer.status.is_success(), "{}", answer.body);
+        ids.push(answer.json::<serde_json::Value>()["id"].as_i64().unwrap());
+    }
+    // Only the server's connections from here on.
+    app.pool.close().await;
+    let list = fewest(&mut app, Request::List, 2.0).await;
+    let page = fewest(&mut app, Request::Page, 3.0).await;
+    let add = fewest(&mut app, Request::Add, 2.0).await;
+    let toggle = fewest(&mut app, Request::Toggle(ids[0]), 2.0).await;
+    let edit = fewest(&mut app, Request::Edit(ids[1]), 2.0).await;
+
+    let counted = format!(
+        "transactions per request: list {list}, page {page}, add {add}, toggle {toggle}, edit {edit}"
+    );
+    eprintln!("{counted}");
+    assert!(list <= 2.0, "{counted}");
+    assert!(page <= 3.0, "{counted}");
+    assert!(add <= 2.0, "{counted}");
+    assert!(toggle <= 2.0, "{counted}");
+    assert!(edit <= 2.0, "{counted}");
+}
