@@ -9,7 +9,8 @@ use leptos_router::{
 
 use crate::{
     auth::ui::{provide_auth, AccountMenu, AccountPage, SignInPage, SignUpPage},
-    tasks::ui::{TagsPage, TasksPage},
+    tags::ui::TagsPage,
+    tasks::ui::TasksPage,
     theme::{remembered_theme, ThemeToggle},
 };
 

@@ -7,6 +7,13 @@ use leptos::config::{get_configuration, LeptosOptions};
 
 use crate::client::TrustedProxies;
 
+/// How much one person may keep (`MAX_TASKS_PER_USER`, `MAX_TAGS_PER_USER`).
+#[derive(Clone, Copy, Debug)]
+pub struct Quotas {
+    pub tasks: i64,
+    pub tags: i64,
+}
+
 /// Everything the server needs to start.
 #[derive(Clone)]
 pub struct Config {

@@ -53,7 +53,7 @@ pub fn field_max_chars(field: &str) -> usize {
     match field {
         "title" => tasks::TITLE_MAX_CHARS,
         "description" => tasks::DESCRIPTION_MAX_CHARS,
-        "tags" => tasks::query::TAGS_FIELD_MAX_CHARS,
+        "tags" => crate::tags::TAGS_FIELD_MAX_CHARS,
         "email" => auth::EMAIL_MAX_CHARS,
         "name" => auth::NAME_MAX_CHARS,
         _ => 32, // ids, priorities, dates
@@ -437,4 +437,19 @@ pub fn FormAlert(form: FormState, #[prop(into)] fields: Vec<&'static str>) -> im
             {move || message.get().unwrap_or_default()}
         </div>
     }
+}
+
+/// A field's error message, tied to its input by `id` (the input's `aria-describedby`).
+#[component]
+pub fn FieldError(#[prop(into)] id: String, message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p class="field-error" id=id hidden=move || message.read().is_none()>
+            {move || message.get().unwrap_or_default()}
+        </p>
+    }
+}
+
+/// Keeps a form from posting: the hydrated page sends it itself.
+pub fn prevent(ev: &leptos::ev::SubmitEvent) {
+    ev.prevent_default();
 }

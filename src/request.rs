@@ -8,7 +8,7 @@ use axum::extract::ConnectInfo;
 use leptos::prelude::*;
 use tower_sessions::Session;
 
-use crate::{client::RateKey, error::AppError, state::app_state};
+use crate::{client::RateKey, error::AppError, state::app_state, urls};
 
 /// The session of the current request (loaded from the store at most once per request,
 /// however many server functions ask).
@@ -45,4 +45,18 @@ pub fn is_plain_form_post() -> bool {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"))
     })
+}
+
+/// For a plain form post (JavaScript off): redirect back to the page the form was on, less
+/// the query parameters in `drop` (e.g. `edit` once an edit is saved). Only a path on this
+/// site is followed; anything else goes to `/`. Hydrated callers stay where they are.
+pub fn redirect_back(drop: &[&str]) {
+    if !is_plain_form_post() {
+        return;
+    }
+    let referer = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.headers.get(http::header::REFERER).cloned())
+        .and_then(|v| v.to_str().ok().map(str::to_owned))
+        .unwrap_or_default();
+    leptos_axum::redirect(&urls::back_path(&referer, drop));
 }

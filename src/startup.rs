@@ -31,12 +31,11 @@ use tracing::Level;
 use crate::{
     app::{shell, App},
     auth::{password::Passwords, session, throttle},
-    config::Config,
+    config::{Config, Quotas},
     error::AppError,
     health,
     security::{self, SiteSecurity},
     state::{AppState, SessionSettings},
-    tasks::db::Quotas,
 };
 
 /// Largest request body accepted; a task with the longest description is a few KiB.

@@ -11,9 +11,9 @@ use sqlx::PgPool;
 use crate::{
     auth::{password::Passwords, throttle},
     client::TrustedProxies,
+    config::Quotas,
     error::AppError,
     security::SiteSecurity,
-    tasks::db::Quotas,
 };
 
 /// Shared by every handler and, through Leptos context, every server function.

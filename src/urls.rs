@@ -31,24 +31,9 @@ pub fn encode_query_value(value: &str) -> String {
     out
 }
 
-/// For a plain form post (JavaScript off): redirect back to the page the form was on, less
-/// the query parameters in `drop` (e.g. `edit` once an edit is saved). Only a path on this
-/// site is followed; anything else goes to `/`. Hydrated callers stay where they are.
-#[cfg(feature = "ssr")]
-pub fn redirect_back(drop: &[&str]) {
-    if !crate::request::is_plain_form_post() {
-        return;
-    }
-    let referer = leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.headers.get(http::header::REFERER).cloned())
-        .and_then(|v| v.to_str().ok().map(str::to_owned))
-        .unwrap_or_default();
-    leptos_axum::redirect(&back_path(&referer, drop));
-}
-
 /// The path and query of `referer`, without the parameters in `drop`.
 #[cfg(any(feature = "ssr", test))]
-fn back_path(referer: &str, drop: &[&str]) -> String {
+pub fn back_path(referer: &str, drop: &[&str]) -> String {
     let path = match referer.split_once("://") {
         Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
         None => referer,

@@ -4,15 +4,13 @@
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
-use super::{TagPage, Task, TaskPage};
+use super::{Task, TaskPage};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{
-        check_tag_name, db, Cursor, ListQuery, TagCursor, TaskInput, PAGE_SIZE, TAG_PAGE_SIZE,
-    },
-    crate::{auth::session::require_user, forms::finish, state::app_state, urls::redirect_back},
+    super::{cursor::Cursor, db, input::TaskInput, list::ListQuery, PAGE_SIZE},
+    crate::{auth::session::require_user, forms::finish, request::redirect_back, state::app_state},
 };
 
 /// The database's view of a validated task.
@@ -241,73 +239,4 @@ pub async fn clear_completed() -> Result<u64, AppError> {
     }
     .await;
     finish("task_action", &[], result).await
-}
-
-/// A page of the caller's tags, A to Z, with how many tasks carry each, after the cursor
-/// `after` (from the previous page's `next_cursor`).
-#[server(prefix = "/api", endpoint = "list_tags", input = GetUrl)]
-pub async fn list_tags(after: Option<String>) -> Result<TagPage, AppError> {
-    let user = require_user().await?;
-    let state = app_state()?;
-    let after = after
-        .filter(|a| !a.is_empty())
-        .map(|a| TagCursor::parse(&a))
-        .transpose()?;
-    let mut tags = db::tags_page(
-        &state.pool,
-        user.id,
-        after.as_ref().map(|c| (c.name.as_str(), c.id)),
-        TAG_PAGE_SIZE + 1,
-    )
-    .await?;
-    let next_cursor = if tags.len() as i64 > TAG_PAGE_SIZE {
-        tags.truncate(TAG_PAGE_SIZE as usize);
-        tags.last().map(|t| TagCursor::after(t).encode())
-    } else {
-        None
-    };
-    Ok(TagPage { tags, next_cursor })
-}
-
-/// Renames one of the caller's tags; a name they already use (in any case) is refused.
-#[server(prefix = "/api", endpoint = "rename_tag")]
-pub async fn rename_tag(id: i64, name: String) -> Result<(), AppError> {
-    let result = async {
-        let user = require_user().await?;
-        let state = app_state()?;
-        check_tag_name("name", &name)?;
-        db::rename_tag(&state.pool, user.id, id, name.trim())
-            .await
-            .map_err(
-                |err| match err.as_database_error().and_then(|e| e.constraint()) {
-                    Some(db::TAG_NAME_UNIQUE_CONSTRAINT) => {
-                        AppError::validation("name", "You already have a tag with that name.")
-                    }
-                    _ => AppError::from(err),
-                },
-            )?
-            .ok_or(AppError::NotFound)?;
-        redirect_back(&["edit"]);
-        Ok(())
-    }
-    .await;
-    let id = id.to_string();
-    finish("rename_tag", &[("id", &id), ("name", &name)], result).await
-}
-
-/// Deletes one of the caller's tags; the tasks stay, without it.
-#[server(prefix = "/api", endpoint = "delete_tag")]
-pub async fn delete_tag(id: i64) -> Result<(), AppError> {
-    let result = async {
-        let user = require_user().await?;
-        let state = app_state()?;
-        if !db::delete_tag(&state.pool, user.id, id).await? {
-            return Err(AppError::NotFound);
-        }
-        redirect_back(&["edit"]);
-        Ok(())
-    }
-    .await;
-    // Errors show where the tags page shows rename errors.
-    finish("rename_tag", &[], result).await
 }

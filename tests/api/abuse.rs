@@ -8,7 +8,8 @@ use reqwest::{header, StatusCode};
 use sqlx::PgPool;
 use tasklist::{
     error::AppError,
-    tasks::{Tag, TagPage, Task, TaskPage},
+    tags::{Tag, TagPage},
+    tasks::{Task, TaskPage},
 };
 
 use crate::helpers::{

@@ -6,7 +6,8 @@ use reqwest::StatusCode;
 use sqlx::types::chrono::{NaiveDate, Utc};
 use tasklist::{
     error::AppError,
-    tasks::{Priority, Tag, TagPage, Task, TaskPage},
+    tags::{Tag, TagPage},
+    tasks::{Priority, Task, TaskPage},
 };
 
 use crate::helpers::{new_client, strong_password, unique_email, TestApp};

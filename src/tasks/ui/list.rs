@@ -1,0 +1,445 @@
+//! The list: its controls (search, filters, sort), each task, and the footer.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_router::components::{Form, A};
+
+use crate::{
+    forms::{prevent, FormAlert},
+    tags::Tag,
+    tasks::{
+        api::{ClearCompleted, DeleteTask, SetAllCompleted, SetTaskCompleted},
+        list::{Due, Filter, ListQuery, Sort},
+        Priority, Task, TaskPage,
+    },
+};
+
+use super::{
+    form::{EditTaskForm, NewTaskForm},
+    store::{Forms, Store},
+};
+/// "27 Nov 2026, 16:04 UTC" on the server; the person's local time once hydrated.
+pub(crate) fn created_label(at: &DateTime<Utc>, tz_offset: Option<i64>) -> String {
+    match tz_offset {
+        None => at.format("%-d %b %Y, %H:%M UTC").to_string(),
+        Some(minutes) => (*at - Duration::minutes(minutes))
+            .format("%-d %b %Y, %H:%M")
+            .to_string(),
+    }
+}
+
+/// Whether a due date has passed or is today, for the person (UTC on the server, local
+/// time once hydrated). Done tasks never stand out.
+pub(crate) fn due_state(
+    due: NaiveDate,
+    completed: bool,
+    tz_offset: Option<i64>,
+) -> Option<&'static str> {
+    if completed {
+        return None;
+    }
+    let today = (Utc::now() - Duration::minutes(tz_offset.unwrap_or(0))).date_naive();
+    if due < today {
+        Some("overdue")
+    } else if due == today {
+        Some("today")
+    } else {
+        None
+    }
+}
+
+#[component]
+pub(crate) fn TaskList(
+    page: TaskPage,
+    tags: Vec<Tag>,
+    view: ListQuery,
+    after: Option<String>,
+    editing: Option<i64>,
+    forms: Forms,
+) -> impl IntoView {
+    let store = Store {
+        tasks: RwSignal::new(page.tasks),
+        counts: RwSignal::new(page.counts),
+        next_cursor: RwSignal::new(page.next_cursor),
+        editing: RwSignal::new(editing),
+        view: StoredValue::new(view.clone()),
+        tz_offset: RwSignal::new(None),
+        next_temp_id: StoredValue::new(-1),
+        forms,
+    };
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        store
+            .tz_offset
+            .set(Some(js_sys::Date::new_0().get_timezone_offset() as i64));
+    });
+
+    let visible = move || {
+        store.view.with_value(|view| {
+            store
+                .tasks
+                .get()
+                .into_iter()
+                .filter(|t| view.shows(t))
+                .collect::<Vec<_>>()
+        })
+    };
+    let narrowed = view.is_narrowed();
+    let status = view.status;
+    let all_done = move || {
+        let c = store.counts.get();
+        c.total() > 0 && c.active == 0
+    };
+    let is_paged = after.is_some();
+
+    view! {
+        <NewTaskForm store />
+        <Controls view=view.clone() tags />
+        <FormAlert form=forms.action fields=vec![] />
+        <Show when=move || { store.counts.get().total() > 0 }>
+            <div class="toolbar">
+                <form
+                    method="post"
+                    action=SetAllCompleted::url()
+                    on:submit=move |ev| {
+                        prevent(&ev);
+                        store.set_all(!all_done());
+                    }
+                >
+                    <input type="hidden" name="completed" value=move || (!all_done()).to_string() />
+                    <button type="submit" class="subtle">
+                        {move || if all_done() { "Mark all as not done" } else { "Mark all as done" }}
+                    </button>
+                </form>
+            </div>
+        </Show>
+        <ul class="task-list" aria-label="Tasks">
+            <For
+                each=visible
+                key=|t| (t.id, t.completed, t.title.clone(), t.description.clone(), t.updated_at)
+                let:task
+            >
+                <TaskItem task store />
+            </For>
+        </ul>
+        <Show when=move || visible().is_empty()>
+            <p class="empty" data-testid="empty">
+                {move || match (status, store.counts.get().total()) {
+                    (_, 0) => "Nothing here yet. Add your first task above.",
+                    _ if narrowed => "No tasks match. Try fewer filters or other words.",
+                    (Filter::Active, _) => "Nothing left to do. Well done!",
+                    (Filter::Completed, _) => "No completed tasks yet.",
+                    (Filter::All, _) => "No tasks on this page.",
+                }}
+            </p>
+        </Show>
+        <Show when=move || store.next_cursor.get().is_some()>
+            <p class="more">
+                <a
+                    class="button"
+                    href=move || {
+                        let cursor = store.next_cursor.get().unwrap_or_default();
+                        store.view.with_value(|v| v.href(&[("after", &cursor)]))
+                    }
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        store.load_more();
+                    }
+                >
+                    "Load more"
+                </a>
+            </p>
+        </Show>
+        {is_paged.then(|| view! {
+            <p class="more"><a href=view.href(&[])>"Back to the first page"</a></p>
+        })}
+        <Footer store />
+    }
+}
+
+#[component]
+pub(crate) fn Footer(store: Store) -> impl IntoView {
+    let view = store.view.get_value();
+    view! {
+        <footer class="list-footer">
+            <span class="count" data-testid="items-left" aria-live="polite">
+                {move || store.counts.get().items_left()}
+            </span>
+            <nav aria-label="Filter tasks" class="filters">
+                {[Filter::All, Filter::Active, Filter::Completed]
+                    .into_iter()
+                    .map(|f| {
+                        let selected = f == view.status;
+                        view! {
+                            <A
+                                href=view.with_status(f).href(&[])
+                                attr:aria-current=selected.then_some("page")
+                                attr:class=if selected { "filter selected" } else { "filter" }
+                            >
+                                {f.label()}
+                            </A>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+            <Show when=move || { store.counts.get().completed > 0 }>
+                <form
+                    method="post"
+                    action=ClearCompleted::url()
+                    on:submit=move |ev| {
+                        prevent(&ev);
+                        store.clear_completed();
+                    }
+                >
+                    <button type="submit" class="subtle">
+                        {move || format!("Clear completed ({})", store.counts.get().completed)}
+                    </button>
+                </form>
+            </Show>
+        </footer>
+    }
+}
+
+/// Search, filters and sort: a GET form, so every view is a URL that works without
+/// JavaScript (and, hydrated, the router navigates without a reload).
+#[component]
+pub(crate) fn Controls(view: ListQuery, tags: Vec<Tag>) -> impl IntoView {
+    let narrowed = view.is_narrowed() || view.sort != Sort::Newest;
+    let status = view.status;
+    let clear_href = ListQuery {
+        status,
+        ..Default::default()
+    }
+    .href(&[]);
+    let tag_names: Vec<String> = tags.iter().map(|t| t.name.clone()).collect();
+    let priority = view.priority;
+    let due = view.due;
+    let sort = view.sort;
+    let tag = view.tag.clone();
+    view! {
+        <Form method="GET" action="/" attr:class="controls card" attr:role="search" attr:aria-label="Search and filter tasks">
+            {(status != Filter::All)
+                .then(|| view! { <input type="hidden" name="filter" value=status.as_str() /> })}
+            <div class="field search">
+                <label for="list-search">"Search"</label>
+                <input
+                    id="list-search"
+                    type="search"
+                    name="q"
+                    value=view.search.clone().unwrap_or_default()
+                    placeholder="Words in title or description"
+                    maxlength="100"
+                />
+            </div>
+            <div class="field">
+                <label for="list-priority">"Priority"</label>
+                <select id="list-priority" name="priority">
+                    <option value="" selected=priority.is_none()>"Any"</option>
+                    {Priority::ALL
+                        .into_iter()
+                        .map(|p| view! { <option value=p.as_str() selected=priority == Some(p)>{p.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="list-tag">"Tag"</label>
+                <select id="list-tag" name="tag">
+                    <option value="" selected=tag.is_none()>"Any"</option>
+                    {tags
+                        .into_iter()
+                        .map(|t| {
+                            let selected = tag.as_deref().is_some_and(|v| v.eq_ignore_ascii_case(&t.name));
+                            let label = format!("{} ({})", t.name, t.tasks);
+                            view! { <option value=t.name selected=selected>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="list-due">"Due"</label>
+                <select id="list-due" name="due">
+                    <option value="" selected=due.is_none()>"Any time"</option>
+                    {Due::ALL
+                        .into_iter()
+                        .map(|d| view! { <option value=d.as_str() selected=due == Some(d)>{d.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="list-sort">"Sort"</label>
+                <select id="list-sort" name="sort">
+                    {Sort::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=s.as_str() selected=sort == s>{s.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="control-actions">
+                <button type="submit">"Apply"</button>
+                {narrowed.then(|| view! { <A href=clear_href>"Clear"</A> })}
+                <A href="/tags">"Manage tags"</A>
+            </div>
+            <datalist id="tag-names">
+                {tag_names.into_iter().map(|n| view! { <option value=n></option> }).collect_view()}
+            </datalist>
+        </Form>
+    }
+}
+
+#[component]
+pub(crate) fn TaskItem(task: Task, store: Store) -> impl IntoView {
+    let id = task.id;
+    let pending = id < 0;
+    let is_editing = move || store.editing.get() == Some(id);
+    let task = StoredValue::new(task);
+    let title = task.with_value(|t| t.title.clone());
+    let completed = task.with_value(|t| t.completed);
+    let edit_href = store
+        .view
+        .with_value(|v| v.href(&[("edit", &id.to_string())]));
+    let start_editing = move || {
+        if !pending {
+            store.forms.edit_result.set(None);
+            store.editing.set(Some(id));
+        }
+    };
+    view! {
+        <li
+            class="task"
+            class:completed=completed
+            class:pending=pending
+            data-testid="task"
+            on:dblclick=move |_| {
+                if !is_editing() {
+                    start_editing();
+                }
+            }
+        >
+            <Show
+                when=is_editing
+                fallback=move || {
+                    let task = task.get_value();
+                    let title = title.clone();
+                    view! {
+                        <form
+                            method="post"
+                            action=SetTaskCompleted::url()
+                            class="toggle"
+                            on:submit=move |ev| {
+                                prevent(&ev);
+                                store.toggle(id, !completed);
+                            }
+                        >
+                            <input type="hidden" name="id" value=id />
+                            <input type="hidden" name="completed" value=(!completed).to_string() />
+                            <input
+                                type="checkbox"
+                                id=format!("task-{id}-done")
+                                checked=completed
+                                disabled=pending
+                                aria-label=format!("Done: {title}")
+                                on:change=move |_| store.toggle(id, !completed)
+                            />
+                            <button type="submit" class="subtle nojs-only">
+                                {if completed { "Mark not done" } else { "Mark done" }}
+                            </button>
+                        </form>
+                        <div class="task-body">
+                            <span class="task-title">{task.title.clone()}</span>
+                            {task.description.clone().map(|d| view! { <p class="task-description">{d}</p> })}
+                            <div class="task-meta">
+                                {(task.priority != Priority::None).then(|| view! {
+                                    <span class=format!("badge priority-{}", task.priority.as_str())>
+                                        {format!("{} priority", task.priority.label())}
+                                    </span>
+                                })}
+                                {task.due_date.map(|due| {
+                                    let state = move || due_state(due, completed, store.tz_offset.get());
+                                    view! {
+                                        <span
+                                            class="badge due"
+                                            class:overdue=move || state() == Some("overdue")
+                                            class:today=move || state() == Some("today")
+                                        >
+                                            {move || match state() {
+                                                Some("overdue") => format!("Overdue: {}", due.format("%-d %b %Y")),
+                                                Some("today") => "Due today".to_owned(),
+                                                _ => format!("Due {}", due.format("%-d %b %Y")),
+                                            }}
+                                        </span>
+                                    }
+                                })}
+                                {task.tags.iter().map(|tag| {
+                                    let href = ListQuery { tag: Some(tag.clone()), ..Default::default() }.href(&[]);
+                                    view! { <a class="badge tag" href=href>{format!("#{tag}")}</a> }
+                                }).collect_view()}
+                                <time class="task-date" datetime=task.created_at.to_rfc3339()>
+                                    {move || created_label(&task.created_at, store.tz_offset.get())}
+                                </time>
+                            </div>
+                        </div>
+                        <div class="task-actions">
+                            <a
+                                class="button subtle"
+                                id=format!("task-{id}-edit")
+                                href=edit_href.clone()
+                                aria-label=format!("Edit: {}", task.title)
+                                on:click=move |ev| {
+                                    ev.prevent_default();
+                                    start_editing();
+                                }
+                            >
+                                "Edit"
+                            </a>
+                            <form
+                                method="post"
+                                action=DeleteTask::url()
+                                on:submit=move |ev| {
+                                    prevent(&ev);
+                                    store.delete(id);
+                                }
+                            >
+                                <input type="hidden" name="id" value=id />
+                                <button
+                                    type="submit"
+                                    class="subtle danger-text"
+                                    disabled=pending
+                                    aria-label=format!("Delete: {}", task.title)
+                                >
+                                    "Delete"
+                                </button>
+                            </form>
+                        </div>
+                    }
+                }
+            >
+                <EditTaskForm task=task.get_value() store />
+            </Show>
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overdue_and_today_stand_out_unless_done() {
+        let today = Utc::now().date_naive();
+        let yesterday = today.pred_opt().unwrap();
+        assert_eq!(due_state(yesterday, false, Some(0)), Some("overdue"));
+        assert_eq!(due_state(today, false, Some(0)), Some("today"));
+        assert_eq!(due_state(today.succ_opt().unwrap(), false, Some(0)), None);
+        assert_eq!(due_state(yesterday, true, Some(0)), None);
+    }
+
+    #[test]
+    fn dates_are_utc_on_the_server_and_local_once_known() {
+        let at = DateTime::parse_from_rfc3339("2026-11-27T16:04:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(created_label(&at, None), "27 Nov 2026, 16:04 UTC");
+        // getTimezoneOffset() is -60 in UTC+1.
+        assert_eq!(created_label(&at, Some(-60)), "27 Nov 2026, 17:04");
+    }
+}

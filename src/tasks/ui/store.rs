@@ -1,0 +1,337 @@
+//! The list as the page shows it: changed at once by the person, reconciled with the
+//! server's answers, rolled back with a message when the server refuses.
+
+use chrono::Utc;
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    error::AppError,
+    forms::FormState,
+    tasks::{api::list_tasks, input::TaskInput, list::ListQuery, Counts, Task, TaskPage},
+};
+/// The arguments of `add_task` / `update_task` after the id, as a form sends them.
+pub(crate) type TaskArgs = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The server function's arguments for `input`, as its form would send them.
+pub(crate) fn task_args(input: &TaskInput) -> TaskArgs {
+    (
+        input.title.as_str().to_owned(),
+        input.description.as_deref().map(str::to_owned),
+        Some(input.priority.as_str().to_owned()),
+        input.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        Some(input.tags.join(", ")),
+    )
+}
+
+/// The forms of the page and their latest (hydrated) results.
+#[derive(Clone, Copy)]
+pub(crate) struct Forms {
+    pub(crate) add: FormState,
+    pub(crate) edit: FormState,
+    pub(crate) action: FormState,
+    pub(crate) add_result: RwSignal<Option<Result<(), AppError>>>,
+    pub(crate) edit_result: RwSignal<Option<Result<(), AppError>>>,
+    pub(crate) action_result: RwSignal<Option<Result<(), AppError>>>,
+}
+
+/// The list as the page shows it, changed at once by the person and reconciled with the
+/// server's answers.
+#[derive(Clone, Copy)]
+pub(crate) struct Store {
+    pub(crate) tasks: RwSignal<Vec<Task>>,
+    pub(crate) counts: RwSignal<Counts>,
+    pub(crate) next_cursor: RwSignal<Option<String>>,
+    pub(crate) editing: RwSignal<Option<i64>>,
+    pub(crate) view: StoredValue<ListQuery>,
+    /// Minutes to subtract from UTC for local time; known once hydrated.
+    pub(crate) tz_offset: RwSignal<Option<i64>>,
+    pub(crate) next_temp_id: StoredValue<i64>,
+    pub(crate) forms: Forms,
+}
+
+impl Store {
+    pub(crate) fn report(&self, error: AppError) {
+        self.forms.action_result.set(Some(Err(error)));
+    }
+
+    pub(crate) fn replace(&self, task: Task) {
+        self.tasks.update(|ts| {
+            if let Some(t) = ts.iter_mut().find(|t| t.id == task.id) {
+                *t = task;
+            }
+        });
+    }
+
+    pub(crate) fn toggle(&self, id: i64, completed: bool) {
+        let store = *self;
+        let Some(before) = self
+            .tasks
+            .with_untracked(|ts| ts.iter().find(|t| t.id == id).cloned())
+        else {
+            return;
+        };
+        if before.completed == completed {
+            return;
+        }
+        self.forms.action_result.set(None);
+        self.tasks.update(|ts| {
+            if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
+                t.completed = completed;
+            }
+        });
+        self.counts.update(|c| shift(c, completed, 1));
+        spawn_local(async move {
+            match crate::tasks::api::set_task_completed(id, completed).await {
+                Ok(task) => store.replace(task),
+                Err(error) => {
+                    store.replace(before);
+                    store.counts.update(|c| shift(c, !completed, 1));
+                    store.report(error);
+                }
+            }
+        });
+    }
+
+    pub(crate) fn set_all(&self, completed: bool) {
+        let store = *self;
+        let (tasks, counts) = (self.tasks.get_untracked(), self.counts.get_untracked());
+        self.forms.action_result.set(None);
+        self.tasks
+            .update(|ts| ts.iter_mut().for_each(|t| t.completed = completed));
+        self.counts.set(if completed {
+            Counts {
+                active: 0,
+                completed: counts.total(),
+            }
+        } else {
+            Counts {
+                active: counts.total(),
+                completed: 0,
+            }
+        });
+        spawn_local(async move {
+            if let Err(error) = crate::tasks::api::set_all_completed(completed).await {
+                store.tasks.set(tasks);
+                store.counts.set(counts);
+                store.report(error);
+            }
+        });
+    }
+
+    pub(crate) fn delete(&self, id: i64) {
+        let store = *self;
+        let Some((index, task)) = self.tasks.with_untracked(|ts| {
+            ts.iter()
+                .position(|t| t.id == id)
+                .map(|i| (i, ts[i].clone()))
+        }) else {
+            return;
+        };
+        self.forms.action_result.set(None);
+        self.tasks.update(|ts| {
+            ts.remove(index);
+        });
+        self.counts.update(|c| remove_one(c, task.completed));
+        spawn_local(async move {
+            if let Err(error) = crate::tasks::api::delete_task(id).await {
+                store
+                    .tasks
+                    .update(|ts| ts.insert(index.min(ts.len()), task.clone()));
+                store.counts.update(|c| add_one(c, task.completed));
+                store.report(error);
+            }
+        });
+    }
+
+    pub(crate) fn clear_completed(&self) {
+        let store = *self;
+        let (tasks, counts) = (self.tasks.get_untracked(), self.counts.get_untracked());
+        self.forms.action_result.set(None);
+        self.tasks.update(|ts| ts.retain(|t| !t.completed));
+        self.counts.update(|c| c.completed = 0);
+        spawn_local(async move {
+            if let Err(error) = crate::tasks::api::clear_completed().await {
+                store.tasks.set(tasks);
+                store.counts.set(counts);
+                store.report(error);
+            }
+        });
+    }
+
+    /// Adds at the top at once under a temporary id; the server's task replaces it.
+    pub(crate) fn add(&self, input: TaskInput, on_error: impl FnOnce() + 'static) {
+        let store = *self;
+        let temp_id = self.next_temp_id.get_value();
+        self.next_temp_id.set_value(temp_id - 1);
+        let now = Utc::now();
+        self.tasks.update(|ts| {
+            ts.insert(
+                0,
+                Task {
+                    id: temp_id,
+                    title: input.title.as_str().to_owned(),
+                    description: input.description.as_deref().map(str::to_owned),
+                    completed: false,
+                    priority: input.priority,
+                    due_date: input.due_date,
+                    tags: input.sorted_tags(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+        });
+        self.counts.update(|c| add_one(c, false));
+        let (title, description, priority, due_date, tags) = task_args(&input);
+        spawn_local(async move {
+            match crate::tasks::api::add_task(title, description, priority, due_date, tags).await {
+                Ok(task) => store.tasks.update(|ts| {
+                    if let Some(t) = ts.iter_mut().find(|t| t.id == temp_id) {
+                        *t = task;
+                    }
+                }),
+                Err(error) => {
+                    store.tasks.update(|ts| ts.retain(|t| t.id != temp_id));
+                    store.counts.update(|c| remove_one(c, false));
+                    store.forms.add_result.set(Some(Err(error)));
+                    on_error();
+                }
+            }
+        });
+    }
+
+    pub(crate) fn update(&self, id: i64, input: TaskInput) {
+        let store = *self;
+        let Some(before) = self
+            .tasks
+            .with_untracked(|ts| ts.iter().find(|t| t.id == id).cloned())
+        else {
+            return;
+        };
+        self.tasks.update(|ts| {
+            if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
+                t.title = input.title.as_str().to_owned();
+                t.description = input.description.as_deref().map(str::to_owned);
+                t.priority = input.priority;
+                t.due_date = input.due_date;
+                t.tags = input.sorted_tags();
+            }
+        });
+        self.editing.set(None);
+        self.forms.edit_result.set(None);
+        let (title, description, priority, due_date, tags) = task_args(&input);
+        spawn_local(async move {
+            match crate::tasks::api::update_task(id, title, description, priority, due_date, tags)
+                .await
+            {
+                Ok(task) => store.replace(task),
+                Err(error) => {
+                    store.replace(before);
+                    store.forms.edit_result.set(Some(Err(error)));
+                    store.editing.set(Some(id));
+                }
+            }
+        });
+    }
+
+    pub(crate) fn load_more(&self) {
+        let store = *self;
+        let Some(cursor) = self.next_cursor.get_untracked() else {
+            return;
+        };
+        spawn_local(async move {
+            match fetch_page(store.view.get_value(), Some(cursor)).await {
+                Ok(page) => {
+                    store.tasks.update(|ts| {
+                        for task in page.tasks {
+                            if !ts.iter().any(|t| t.id == task.id) {
+                                ts.push(task);
+                            }
+                        }
+                    });
+                    store.next_cursor.set(page.next_cursor);
+                    store.counts.set(page.counts);
+                }
+                Err(error) => store.report(error),
+            }
+        });
+    }
+}
+
+pub(crate) fn shift(c: &mut Counts, to_completed: bool, n: i64) {
+    if to_completed {
+        c.active -= n;
+        c.completed += n;
+    } else {
+        c.active += n;
+        c.completed -= n;
+    }
+}
+
+pub(crate) fn add_one(c: &mut Counts, completed: bool) {
+    if completed {
+        c.completed += 1;
+    } else {
+        c.active += 1;
+    }
+}
+
+pub(crate) fn remove_one(c: &mut Counts, completed: bool) {
+    if completed {
+        c.completed -= 1;
+    } else {
+        c.active -= 1;
+    }
+}
+
+/// Calls `list_tasks` for a view of the list.
+pub(crate) async fn fetch_page(
+    view: ListQuery,
+    after: Option<String>,
+) -> Result<TaskPage, AppError> {
+    list_tasks(
+        Some(view.status.as_str().to_owned()),
+        view.priority.map(|p| p.as_str().to_owned()),
+        view.tag,
+        view.due.map(|d| d.as_str().to_owned()),
+        view.search,
+        Some(view.sort.as_str().to_owned()),
+        after,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_move_with_each_change() {
+        let mut c = Counts {
+            active: 2,
+            completed: 1,
+        };
+        shift(&mut c, true, 1);
+        assert_eq!(
+            c,
+            Counts {
+                active: 1,
+                completed: 2
+            }
+        );
+        add_one(&mut c, false);
+        remove_one(&mut c, true);
+        assert_eq!(
+            c,
+            Counts {
+                active: 2,
+                completed: 1
+            }
+        );
+    }
+}
