@@ -4,7 +4,7 @@
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
-use super::{Task, TaskPage};
+use super::{input::TaskForm, list::ListParams, Task, TaskPage};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -12,18 +12,6 @@ use {
     super::{cursor::Cursor, db, input::TaskInput, list::ListQuery, PAGE_SIZE},
     crate::{auth::session::require_user, forms::finish, request::redirect_back, state::app_state},
 };
-
-/// The database's view of a validated task.
-#[cfg(feature = "ssr")]
-fn fields(input: &TaskInput) -> db::TaskFields<'_> {
-    db::TaskFields {
-        title: input.title.as_str(),
-        description: input.description.as_deref(),
-        priority: input.priority,
-        due_date: input.due_date,
-        tags: &input.tags,
-    }
-}
 
 /// A write refused for a quota, said plainly where the form shows it.
 #[cfg(feature = "ssr")]
@@ -53,27 +41,13 @@ impl From<db::WriteError> for AppError {
 /// `priority`, `tag` name, `due`, search `q`, `sort`; unknown values are ignored) after the
 /// cursor `after`, with the counts of the whole list.
 #[server(prefix = "/api", endpoint = "list_tasks", input = GetUrl)]
-#[allow(clippy::too_many_arguments)]
 pub async fn list_tasks(
-    filter: Option<String>,
-    priority: Option<String>,
-    tag: Option<String>,
-    due: Option<String>,
-    q: Option<String>,
-    sort: Option<String>,
+    #[server(flatten)] view: ListParams,
     after: Option<String>,
 ) -> Result<TaskPage, AppError> {
     let user = require_user().await?;
     let state = app_state()?;
-    let query = ListQuery::from_params(|name| match name {
-        "filter" => filter.clone(),
-        "priority" => priority.clone(),
-        "tag" => tag.clone(),
-        "due" => due.clone(),
-        "q" => q.clone(),
-        "sort" => sort.clone(),
-        _ => None,
-    });
+    let query = ListQuery::from_params(|name| view.get(name));
     let after = after
         .filter(|a| !a.is_empty())
         .map(|a| Cursor::parse(query.sort, &a))
@@ -101,66 +75,30 @@ pub async fn list_tasks(
     })
 }
 
-/// Adds a task. `priority` is high, medium, low or empty; `due_date` is `YYYY-MM-DD` or
-/// empty; `tags` is a comma-separated list of names (new ones are created).
+/// Adds a task (its fields: `TaskForm`; new tag names are created).
 #[server(prefix = "/api", endpoint = "add_task")]
-pub async fn add_task(
-    title: String,
-    description: Option<String>,
-    priority: Option<String>,
-    due_date: Option<String>,
-    tags: Option<String>,
-) -> Result<Task, AppError> {
-    let (description, priority, due_date, tags) = (
-        description.unwrap_or_default(),
-        priority.unwrap_or_default(),
-        due_date.unwrap_or_default(),
-        tags.unwrap_or_default(),
-    );
+pub async fn add_task(#[server(flatten)] task: TaskForm) -> Result<Task, AppError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let input = TaskInput::parse(&title, &description, &priority, &due_date, &tags)?;
-        let task = db::insert_task(&state.pool, user.id, fields(&input), state.quotas).await?;
+        let input = TaskInput::parse(&task)?;
+        let task = db::insert_task(&state.pool, user.id, &input, state.quotas).await?;
         // Without JavaScript: back to the first page, where the new task is.
         redirect_back(&["after", "edit"]);
         Ok(task)
     }
     .await;
-    finish(
-        "add_task",
-        &[
-            ("title", &title),
-            ("description", &description),
-            ("priority", &priority),
-            ("due_date", &due_date),
-            ("tags", &tags),
-        ],
-        result,
-    )
-    .await
+    finish("add_task", &task.fields(), result).await
 }
 
+/// Changes every field of the caller's task `id` to `task`'s.
 #[server(prefix = "/api", endpoint = "update_task")]
-pub async fn update_task(
-    id: i64,
-    title: String,
-    description: Option<String>,
-    priority: Option<String>,
-    due_date: Option<String>,
-    tags: Option<String>,
-) -> Result<Task, AppError> {
-    let (description, priority, due_date, tags) = (
-        description.unwrap_or_default(),
-        priority.unwrap_or_default(),
-        due_date.unwrap_or_default(),
-        tags.unwrap_or_default(),
-    );
+pub async fn update_task(id: i64, #[server(flatten)] task: TaskForm) -> Result<Task, AppError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let input = TaskInput::parse(&title, &description, &priority, &due_date, &tags)?;
-        let task = db::update_task(&state.pool, user.id, id, fields(&input), state.quotas)
+        let input = TaskInput::parse(&task)?;
+        let task = db::update_task(&state.pool, user.id, id, &input, state.quotas)
             .await?
             .ok_or(AppError::NotFound)?;
         redirect_back(&["edit"]);
@@ -168,16 +106,10 @@ pub async fn update_task(
     }
     .await;
     let id = id.to_string();
+    let [title, description, priority, due_date, tags] = task.fields();
     finish(
         "update_task",
-        &[
-            ("id", &id),
-            ("title", &title),
-            ("description", &description),
-            ("priority", &priority),
-            ("due_date", &due_date),
-            ("tags", &tags),
-        ],
+        &[("id", &id), title, description, priority, due_date, tags],
         result,
     )
     .await

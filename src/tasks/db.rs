@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use super::{
     cursor::Cursor,
+    input::TaskInput,
     list::{ListQuery, Sort},
     Counts, Priority, Task,
 };
@@ -350,15 +351,6 @@ async fn set_tags(
     Ok(())
 }
 
-/// What a task is made of when it is added or edited.
-pub struct TaskFields<'a> {
-    pub title: &'a str,
-    pub description: Option<&'a str>,
-    pub priority: Priority,
-    pub due_date: Option<NaiveDate>,
-    pub tags: &'a [String],
-}
-
 /// Why a write was not made: a quota, or the database.
 #[derive(Debug)]
 pub enum WriteError {
@@ -378,7 +370,7 @@ impl From<sqlx::Error> for WriteError {
 pub async fn insert_task(
     pool: &PgPool,
     user: Uuid,
-    fields: TaskFields<'_>,
+    task: &TaskInput,
     quotas: Quotas,
 ) -> Result<Task, WriteError> {
     let mut tx = pool.begin().await?;
@@ -399,15 +391,15 @@ pub async fn insert_task(
         returning id
         "#,
         user,
-        fields.title,
-        fields.description,
-        fields.priority.as_i16(),
-        fields.due_date as _,
+        task.title.as_str(),
+        task.description.as_deref(),
+        task.priority.as_i16(),
+        task.due_date as _,
     )
     .fetch_one(&mut *tx)
     .await?;
-    if !fields.tags.is_empty() {
-        set_tags(&mut tx, user, id, fields.tags, quotas).await?;
+    if !task.tags.is_empty() {
+        set_tags(&mut tx, user, id, &task.tags, quotas).await?;
     }
     let task = task_by_id(&mut tx, user, id)
         .await?
@@ -421,7 +413,7 @@ pub async fn update_task(
     pool: &PgPool,
     user: Uuid,
     id: i64,
-    fields: TaskFields<'_>,
+    task: &TaskInput,
     quotas: Quotas,
 ) -> Result<Option<Task>, WriteError> {
     let mut tx = pool.begin().await?;
@@ -433,17 +425,17 @@ pub async fn update_task(
         "#,
         user,
         id,
-        fields.title,
-        fields.description,
-        fields.priority.as_i16(),
-        fields.due_date as _,
+        task.title.as_str(),
+        task.description.as_deref(),
+        task.priority.as_i16(),
+        task.due_date as _,
     )
     .fetch_optional(&mut *tx)
     .await?;
     if updated.is_none() {
         return Ok(None);
     }
-    set_tags(&mut tx, user, id, fields.tags, quotas).await?;
+    set_tags(&mut tx, user, id, &task.tags, quotas).await?;
     let task = task_by_id(&mut tx, user, id).await?;
     tx.commit().await?;
     Ok(task)

@@ -2,6 +2,7 @@
 //! authoritatively by the server function.
 
 use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
 
 use super::{Priority, DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS};
 use crate::{error::AppError, tags::parse_tags};
@@ -10,8 +11,37 @@ use crate::{error::AppError, tags::parse_tags};
 pub(crate) const DUE_MIN_YEAR: i32 = 1900;
 pub(crate) const DUE_MAX_YEAR: i32 = 2999;
 
-/// A new or edited task as typed, validated field by field: in the browser before it is
-/// sent, and authoritatively by the server function.
+/// A task's fields as a form sends them: a plain HTML form (these are its inputs' names) or
+/// the hydrated page. The server functions take it flattened, so the names stay flat and a
+/// form without JavaScript posts to them as it is. A field left out is empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TaskForm {
+    pub title: String,
+    pub description: String,
+    /// high, medium, low, or empty for none.
+    pub priority: String,
+    /// `YYYY-MM-DD`, or empty.
+    pub due_date: String,
+    /// Names separated by commas.
+    pub tags: String,
+}
+
+impl TaskForm {
+    /// Each field by its name: what a refused plain post keeps for the form to show again.
+    pub fn fields(&self) -> [(&'static str, &str); 5] {
+        [
+            ("title", &self.title),
+            ("description", &self.description),
+            ("priority", &self.priority),
+            ("due_date", &self.due_date),
+            ("tags", &self.tags),
+        ]
+    }
+}
+
+/// A new or edited task, validated field by field from its `TaskForm`: in the browser before
+/// it is sent, and authoritatively by the server function. This is what `db` writes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskInput {
     pub title: TaskTitle,
@@ -22,20 +52,28 @@ pub struct TaskInput {
 }
 
 impl TaskInput {
-    pub fn parse(
-        title: &str,
-        description: &str,
-        priority: &str,
-        due_date: &str,
-        tags: &str,
-    ) -> Result<Self, AppError> {
+    pub fn parse(form: &TaskForm) -> Result<Self, AppError> {
         Ok(Self {
-            title: TaskTitle::parse(title)?,
-            description: TaskDescription::parse(description)?,
-            priority: Priority::parse(priority)?,
-            due_date: parse_due_date(due_date)?,
-            tags: parse_tags(tags)?,
+            title: TaskTitle::parse(&form.title)?,
+            description: TaskDescription::parse(&form.description)?,
+            priority: Priority::parse(&form.priority)?,
+            due_date: parse_due_date(&form.due_date)?,
+            tags: parse_tags(&form.tags)?,
         })
+    }
+
+    /// The form that parses to this input (its values as the server would keep them).
+    pub fn form(&self) -> TaskForm {
+        TaskForm {
+            title: self.title.as_str().to_owned(),
+            description: self.description.as_deref().unwrap_or_default().to_owned(),
+            priority: self.priority.as_str().to_owned(),
+            due_date: self
+                .due_date
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            tags: self.tags.join(", "),
+        }
     }
 
     /// The tags A to Z, as the server returns them.
@@ -242,7 +280,7 @@ mod tests {
                 title in ".{0,220}", description in "(.|\\n|\\r){0,1100}", priority in ".{0,10}",
                 due in "[0-9-]{0,12}|.{0,12}", tags in "[a-z ,]{0,80}|.{0,60}",
             ) {
-                match TaskInput::parse(&title, &description, &priority, &due, &tags) {
+                match TaskInput::parse(&TaskForm { title, description, priority, due_date: due, tags }) {
                     Ok(input) => {
                         prop_assert!(input.title.as_str().chars().count() <= TITLE_MAX_CHARS);
                         prop_assert!(input.tags.len() <= MAX_TAGS_PER_TASK);

@@ -162,6 +162,33 @@ pub const SEARCH_MAX_CHARS: usize = 100;
 /// Search words used, at most: each is one more `ILIKE` per task scanned.
 pub const SEARCH_MAX_WORDS: usize = 8;
 
+/// The list URL's parameters as they come: what `list_tasks` takes (flattened, so a link's
+/// query string is its request) and what `ListQuery` is read from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListParams {
+    pub filter: Option<String>,
+    pub priority: Option<String>,
+    pub tag: Option<String>,
+    pub due: Option<String>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+}
+
+impl ListParams {
+    pub fn get(&self, name: &str) -> Option<String> {
+        match name {
+            "filter" => self.filter.clone(),
+            "priority" => self.priority.clone(),
+            "tag" => self.tag.clone(),
+            "due" => self.due.clone(),
+            "q" => self.q.clone(),
+            "sort" => self.sort.clone(),
+            _ => None,
+        }
+    }
+}
+
 /// Everything the list URL can say, parsed leniently: unknown values are ignored, so a bad
 /// link shows the list rather than an error. Only a cursor that does not parse is refused.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,6 +218,18 @@ impl ListQuery {
             due: Due::from_query(get("due").as_deref()),
             search: nonempty("q").map(|q| cut(&q, SEARCH_MAX_CHARS)),
             sort: Sort::from_query(get("sort").as_deref()),
+        }
+    }
+
+    /// This view as the parameters of its URL.
+    pub fn params(&self) -> ListParams {
+        ListParams {
+            filter: Some(self.status.as_str().to_owned()),
+            priority: self.priority.map(|p| p.as_str().to_owned()),
+            tag: self.tag.clone(),
+            due: self.due.map(|d| d.as_str().to_owned()),
+            q: self.search.clone(),
+            sort: Some(self.sort.as_str().to_owned()),
         }
     }
 

@@ -365,7 +365,7 @@ async fn tags_come_in_pages() {
     assert_eq!(second.next_cursor, None);
     // The tags page links to the next page, and a bad cursor is a 400.
     let page = app.get("/tags").await.text().await.unwrap();
-    assert!(page.contains("More tags"));
+    assert!(page.contains("More tags"), "{page}");
     let res = app
         .client
         .get(app.url("/api/list_tags?after=g.zz.1"))

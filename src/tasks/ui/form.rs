@@ -7,7 +7,7 @@ use crate::{
     tags::TAGS_FIELD_MAX_CHARS,
     tasks::{
         api::{AddTask, UpdateTask},
-        input::TaskInput,
+        input::{TaskForm, TaskInput},
         Priority, Task, DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS,
     },
 };
@@ -40,14 +40,14 @@ pub(crate) fn NewTaskForm(store: Store) -> impl IntoView {
         ) else {
             return;
         };
-        let typed = [
-            title.value(),
-            description.value(),
-            priority.value(),
-            due.value(),
-            tags.value(),
-        ];
-        match TaskInput::parse(&typed[0], &typed[1], &typed[2], &typed[3], &typed[4]) {
+        let typed = TaskForm {
+            title: title.value(),
+            description: description.value(),
+            priority: priority.value(),
+            due_date: due.value(),
+            tags: tags.value(),
+        };
+        match TaskInput::parse(&typed) {
             Err(error) => store.forms.add_result.set(Some(Err(error))),
             Ok(input) => {
                 store.forms.add_result.set(None);
@@ -67,11 +67,11 @@ pub(crate) fn NewTaskForm(store: Store) -> impl IntoView {
                         tags_ref.get_untracked(),
                     ) {
                         if t.value().is_empty() {
-                            t.set_value(&typed[0]);
-                            d.set_value(&typed[1]);
-                            p.set_value(&typed[2]);
-                            u.set_value(&typed[3]);
-                            g.set_value(&typed[4]);
+                            t.set_value(&typed.title);
+                            d.set_value(&typed.description);
+                            p.set_value(&typed.priority);
+                            u.set_value(&typed.due_date);
+                            g.set_value(&typed.tags);
                         }
                         let _ = t.focus();
                     }
@@ -254,7 +254,14 @@ pub(crate) fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
         ) else {
             return;
         };
-        match TaskInput::parse(&t.value(), &d.value(), &p.value(), &u.value(), &g.value()) {
+        let typed = TaskForm {
+            title: t.value(),
+            description: d.value(),
+            priority: p.value(),
+            due_date: u.value(),
+            tags: g.value(),
+        };
+        match TaskInput::parse(&typed) {
             Ok(input) => store.update(id, input),
             Err(error) => store.forms.edit_result.set(Some(Err(error))),
         }

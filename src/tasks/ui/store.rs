@@ -9,26 +9,6 @@ use crate::{
     forms::FormState,
     tasks::{api::list_tasks, input::TaskInput, list::ListQuery, Counts, Task, TaskPage},
 };
-/// The arguments of `add_task` / `update_task` after the id, as a form sends them.
-pub(crate) type TaskArgs = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
-/// The server function's arguments for `input`, as its form would send them.
-pub(crate) fn task_args(input: &TaskInput) -> TaskArgs {
-    (
-        input.title.as_str().to_owned(),
-        input.description.as_deref().map(str::to_owned),
-        Some(input.priority.as_str().to_owned()),
-        input.due_date.map(|d| d.format("%Y-%m-%d").to_string()),
-        Some(input.tags.join(", ")),
-    )
-}
-
 /// The forms of the page and their latest (hydrated) results.
 #[derive(Clone, Copy)]
 pub(crate) struct Forms {
@@ -187,9 +167,9 @@ impl Store {
             )
         });
         self.counts.update(|c| add_one(c, false));
-        let (title, description, priority, due_date, tags) = task_args(&input);
+        let form = input.form();
         spawn_local(async move {
-            match crate::tasks::api::add_task(title, description, priority, due_date, tags).await {
+            match crate::tasks::api::add_task(form).await {
                 Ok(task) => store.tasks.update(|ts| {
                     if let Some(t) = ts.iter_mut().find(|t| t.id == temp_id) {
                         *t = task;
@@ -224,11 +204,9 @@ impl Store {
         });
         self.editing.set(None);
         self.forms.edit_result.set(None);
-        let (title, description, priority, due_date, tags) = task_args(&input);
+        let form = input.form();
         spawn_local(async move {
-            match crate::tasks::api::update_task(id, title, description, priority, due_date, tags)
-                .await
-            {
+            match crate::tasks::api::update_task(id, form).await {
                 Ok(task) => store.replace(task),
                 Err(error) => {
                     store.replace(before);
@@ -294,16 +272,7 @@ pub(crate) async fn fetch_page(
     view: ListQuery,
     after: Option<String>,
 ) -> Result<TaskPage, AppError> {
-    list_tasks(
-        Some(view.status.as_str().to_owned()),
-        view.priority.map(|p| p.as_str().to_owned()),
-        view.tag,
-        view.due.map(|d| d.as_str().to_owned()),
-        view.search,
-        Some(view.sort.as_str().to_owned()),
-        after,
-    )
-    .await
+    list_tasks(view.params(), after).await
 }
 
 #[cfg(test)]
