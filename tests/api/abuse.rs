@@ -10,15 +10,12 @@ use tasklist::{
     error::AppError,
     tags::{Tag, TagPage},
     tasks::{Task, TaskPage},
+    urls::encode_query_value,
 };
 
 use crate::helpers::{
     call_with_cookie, new_client, strong_password, unique_email, FnAnswer, TestApp,
 };
-
-async fn add(app: &TestApp, form: &[(&str, &str)]) -> FnAnswer {
-    app.call("add_task", form).await
-}
 
 fn assert_status(answer: &FnAnswer, status: StatusCode) {
     assert_eq!(answer.status, status, "{}", answer.body);
@@ -80,7 +77,7 @@ async fn a_250_kb_field_of_50000_tags_is_refused_and_stores_nothing() {
 async fn a_hundred_anonymous_failing_posts_add_no_row_anywhere() {
     let app = TestApp::spawn().await;
     let (user, _) = app.signed_up_user().await;
-    let task: Task = add(&app, &[("title", "Mine")]).await.json();
+    let task: Task = app.add_task(&[("title", "Mine")]).await.json();
     let id = task.id.to_string();
     let before = rows_everywhere(&app.pool).await;
 
@@ -209,7 +206,7 @@ async fn a_statement_past_its_timeout_is_cancelled_and_answered_busy() {
     })
     .await;
     let (user, _) = app.signed_up_user().await;
-    add(&app, &[("title", "First")]).await;
+    app.add_task(&[("title", "First")]).await;
     // Hold the person's counter row, so the next add waits on it for longer than allowed.
     let mut lock = app.pool.begin().await.unwrap();
     sqlx::query("select 1 from task_counts where user_id = $1 for update")
@@ -217,14 +214,14 @@ async fn a_statement_past_its_timeout_is_cancelled_and_answered_busy() {
         .execute(&mut *lock)
         .await
         .unwrap();
-    let answer = add(&app, &[("title", "Second")]).await;
+    let answer = app.add_task(&[("title", "Second")]).await;
     assert_status(&answer, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(answer.error(), AppError::Unavailable);
     assert!(answer.headers.contains_key(header::RETRY_AFTER));
     lock.rollback().await.unwrap();
     assert_eq!(count(&app.pool, "select count(*) from tasks").await, 1);
     // And the service goes on.
-    assert_status(&add(&app, &[("title", "Third")]).await, StatusCode::OK);
+    assert_status(&app.add_task(&[("title", "Third")]).await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -235,14 +232,14 @@ async fn a_request_past_its_timeout_is_answered_busy_and_writes_nothing() {
     })
     .await;
     let (user, _) = app.signed_up_user().await;
-    add(&app, &[("title", "First")]).await;
+    app.add_task(&[("title", "First")]).await;
     let mut lock = app.pool.begin().await.unwrap();
     sqlx::query("select 1 from task_counts where user_id = $1 for update")
         .bind(user.id)
         .execute(&mut *lock)
         .await
         .unwrap();
-    let answer = add(&app, &[("title", "Second"), ("tags", "new")]).await;
+    let answer = app.add_task(&[("title", "Second"), ("tags", "new")]).await;
     assert_status(&answer, StatusCode::SERVICE_UNAVAILABLE);
     assert!(answer.headers.contains_key(header::RETRY_AFTER));
     lock.rollback().await.unwrap();
@@ -260,11 +257,13 @@ async fn past_the_task_quota_an_add_is_refused_plainly_and_nothing_is_stored() {
     app.signed_up_user().await;
     for i in 0..3 {
         assert_status(
-            &add(&app, &[("title", &format!("T{i}"))]).await,
+            &app.add_task(&[("title", &format!("T{i}"))]).await,
             StatusCode::OK,
         );
     }
-    let answer = add(&app, &[("title", "One too many"), ("tags", "extra")]).await;
+    let answer = app
+        .add_task(&[("title", "One too many"), ("tags", "extra")])
+        .await;
     assert_status(&answer, StatusCode::UNPROCESSABLE_ENTITY);
     let message = answer
         .error()
@@ -275,11 +274,8 @@ async fn past_the_task_quota_an_add_is_refused_plainly_and_nothing_is_stored() {
     assert_eq!(count(&app.pool, "select count(*) from tags").await, 0);
     // Deleting one makes room again.
     let page: TaskPage = app
-        .client
-        .get(app.url("/api/list_tasks"))
-        .send()
+        .list_tasks_as(&app.client, "")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -288,7 +284,10 @@ async fn past_the_task_quota_an_add_is_refused_plainly_and_nothing_is_stored() {
         &app.call("delete_task", &[("id", &id)]).await,
         StatusCode::OK,
     );
-    assert_status(&add(&app, &[("title", "Fits again")]).await, StatusCode::OK);
+    assert_status(
+        &app.add_task(&[("title", "Fits again")]).await,
+        StatusCode::OK,
+    );
 }
 
 #[tokio::test]
@@ -299,10 +298,11 @@ async fn past_the_tag_quota_new_tags_are_refused_and_known_ones_still_work() {
     })
     .await;
     app.signed_up_user().await;
-    let task: Task = add(&app, &[("title", "Tagged"), ("tags", "a, b, c")])
+    let task: Task = app
+        .add_task(&[("title", "Tagged"), ("tags", "a, b, c")])
         .await
         .json();
-    let answer = add(&app, &[("title", "More"), ("tags", "a, d")]).await;
+    let answer = app.add_task(&[("title", "More"), ("tags", "a, d")]).await;
     assert_status(&answer, StatusCode::UNPROCESSABLE_ENTITY);
     let message = answer
         .error()
@@ -321,7 +321,7 @@ async fn past_the_tag_quota_new_tags_are_refused_and_known_ones_still_work() {
     assert_eq!(count(&app.pool, "select count(*) from tasks").await, 1);
     // Tags already there, in any case, are not new.
     assert_status(
-        &add(&app, &[("title", "Reuse"), ("tags", "A, c")]).await,
+        &app.add_task(&[("title", "Reuse"), ("tags", "A, c")]).await,
         StatusCode::OK,
     );
 }
@@ -599,7 +599,7 @@ async fn behind_a_trusted_proxy_two_clients_are_counted_apart_and_ipv6_per_64() 
 async fn malformed_cursors_are_400s_and_the_page_with_one_still_answers() {
     let app = TestApp::spawn().await;
     app.signed_up_user().await;
-    add(&app, &[("title", "Only")]).await;
+    app.add_task(&[("title", "Only")]).await;
     for query in [
         "sort=title&after=t.a%C3%A9a.1",
         "sort=title&after=t.%C3%A9%C3%A9.1",
@@ -608,12 +608,7 @@ async fn malformed_cursors_are_400s_and_the_page_with_one_still_answers() {
         "sort=priority&after=p.1.253402300800000000.1",
         "sort=due&after=d.00000101.1",
     ] {
-        let res = app
-            .client
-            .get(app.url(&format!("/api/list_tasks?{query}")))
-            .send()
-            .await
-            .unwrap();
+        let res = app.list_tasks_as(&app.client, query).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
         let res = app.get(&format!("/?{query}")).await;
         assert_eq!(res.status(), StatusCode::OK, "{query}");
@@ -630,7 +625,8 @@ async fn tags_in_any_case_are_linked_and_found_by_the_databases_own_fold() {
     let app = TestApp::spawn().await;
     app.signed_up_user().await;
     // Rust folds the final sigma to ς and İ to i̇; PostgreSQL's lower() does not.
-    let task: Task = add(&app, &[("title", "Trip"), ("tags", "ΟΔΟΣ, İstanbul")])
+    let task: Task = app
+        .add_task(&[("title", "Trip"), ("tags", "ΟΔΟΣ, İstanbul")])
         .await
         .json();
     let mut tags = task.tags.clone();
@@ -638,19 +634,16 @@ async fn tags_in_any_case_are_linked_and_found_by_the_databases_own_fold() {
     assert_eq!(tags, ["İstanbul", "ΟΔΟΣ"], "both linked");
     for tag in ["ΟΔΟΣ", "İstanbul"] {
         let page: TaskPage = app
-            .client
-            .get(app.url("/api/list_tasks"))
-            .query(&[("tag", tag)])
-            .send()
+            .list_tasks_as(&app.client, &format!("tag={}", encode_query_value(tag)))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
         assert_eq!(page.tasks.len(), 1, "filter by {tag}");
     }
     // The same names in another case are the same tags.
-    let again: Task = add(&app, &[("title", "Again"), ("tags", "οδοσ")])
+    let again: Task = app
+        .add_task(&[("title", "Again"), ("tags", "οδοσ")])
         .await
         .json();
     assert_eq!(again.tags, ["ΟΔΟΣ"]);
@@ -687,7 +680,7 @@ async fn after_sign_out_a_request_in_flight_cannot_bring_the_session_back() {
     })
     .await;
     let (user, _) = app.signed_up_user().await;
-    add(&app, &[("title", "First")]).await;
+    app.add_task(&[("title", "First")]).await;
     let cookie = app.session_cookie(&app.jar).expect("signed in");
     tokio::time::sleep(Duration::from_millis(2_100)).await;
 

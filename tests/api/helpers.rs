@@ -8,6 +8,7 @@ use leptos::config::LeptosOptions;
 use reqwest::{cookie::Jar, header, header::HeaderMap, redirect, Client, Response, StatusCode};
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
+    types::chrono::Utc,
     Connection, Executor, PgConnection, PgPool,
 };
 use tasklist::{
@@ -15,8 +16,11 @@ use tasklist::{
     config::{local_database_url, Config},
     error::AppError,
     startup::Application,
+    tags::{Tag, TagPage},
+    tasks::{Task, TaskPage},
 };
 use tokio::{sync::oneshot, task::JoinHandle};
+use uuid::Uuid;
 
 use crate::db_proxy::{DbProxy, Upstream};
 
@@ -350,6 +354,57 @@ impl FnAnswer {
     }
 }
 
+// Small checks and helpers shared by several test modules.
+
+/// Asserts a 200, showing the body if not.
+pub fn assert_ok(answer: &FnAnswer) {
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+/// The answer to every failed sign-in, whatever the reason.
+pub const NOT_RIGHT: &str = "The email or password is not right.";
+
+/// Asserts the one answer every failed sign-in gets.
+pub fn assert_not_right(answer: &FnAnswer) {
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.error(), AppError::validation("form", NOT_RIGHT));
+}
+
+/// How many accounts have `email`, in any case.
+pub async fn user_count(pool: &PgPool, email: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from users where lower(email) = lower($1)")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// True when the account `id` is still there.
+pub async fn user_exists(pool: &PgPool, id: Uuid) -> bool {
+    sqlx::query_scalar("select exists (select 1 from users where id = $1)")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// The titles on a page of tasks, in its order.
+pub fn titles(page: &TaskPage) -> Vec<&str> {
+    page.tasks.iter().map(|t| t.title.as_str()).collect()
+}
+
+/// Today plus `offset` days, as a form sends a date.
+pub fn day(offset: i64) -> String {
+    (Utc::now().date_naive() + chrono::Duration::days(offset))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 impl TestApp {
     /// Calls a server function as the hydrated app does (form-encoded, JSON back,
     /// same-origin fetch metadata), with `client`'s cookies.
@@ -438,6 +493,58 @@ impl TestApp {
             .ok()?
             .split("; ")
             .find_map(|c| c.strip_prefix("session=").map(str::to_owned))
+    }
+
+    /// Adds a task with `form` (`title`, and any of `description`, `priority`, `due_date`,
+    /// `tags`) as `client`, as the hydrated app does; the answer as it comes.
+    pub async fn add_task_as(&self, client: &Client, form: &[(&str, &str)]) -> FnAnswer {
+        self.call_as(client, "add_task", form).await
+    }
+
+    /// `add_task_as` with the app's own client.
+    pub async fn add_task(&self, form: &[(&str, &str)]) -> FnAnswer {
+        self.add_task_as(&self.client, form).await
+    }
+
+    /// Adds a task with `form` on the app's own client, asserts that it was added and
+    /// returns it.
+    pub async fn added_task(&self, form: &[(&str, &str)]) -> Task {
+        let answer = self.add_task(form).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.json()
+    }
+
+    /// `GET /api/list_tasks` with `query` (such as `filter=active&after=...`, without the
+    /// `?`; empty for none) as `client`, as the hydrated app asks; the response as it comes.
+    pub async fn list_tasks_as(&self, client: &Client, query: &str) -> Response {
+        let url = if query.is_empty() {
+            self.url("/api/list_tasks")
+        } else {
+            self.url(&format!("/api/list_tasks?{query}"))
+        };
+        client
+            .get(url)
+            .header(header::ACCEPT, "application/json")
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// The page of tasks for `query` (as in `list_tasks_as`) on the app's own client,
+    /// asserting a 200.
+    pub async fn list_tasks(&self, query: &str) -> TaskPage {
+        let res = self.list_tasks_as(&self.client, query).await;
+        assert_eq!(res.status(), StatusCode::OK, "{query}");
+        res.json().await.unwrap()
+    }
+
+    /// The tags of `client`'s person, asserting that they fit on one page.
+    pub async fn tags_of(&self, client: &Client) -> Vec<Tag> {
+        let res = client.get(self.url("/api/list_tags")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let page: TagPage = res.json().await.unwrap();
+        assert_eq!(page.next_cursor, None, "one page");
+        page.tags
     }
 }
 

@@ -2,13 +2,19 @@
 //! One binary, so the crate is linked once.
 
 mod abuse;
-mod auth;
+mod access;
+mod accounts;
 mod db_proxy;
+mod errors_and_headers;
 mod health;
 #[allow(dead_code)] // not every test binary module uses every helper
 mod helpers;
-mod organise;
+mod list;
 mod pages;
 mod schema;
+mod sessions;
 mod statements;
+mod task_fields;
 mod tasks;
+mod throttling;
+mod without_javascript;

@@ -10,26 +10,6 @@ use tasklist::{
 
 use crate::helpers::{new_client, TestApp};
 
-async fn add(app: &TestApp, title: &str) -> Task {
-    let answer = app
-        .call("add_task", &[("title", title), ("description", "")])
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    answer.json()
-}
-
-async fn list(app: &TestApp, query: &str) -> TaskPage {
-    let res = app
-        .client
-        .get(app.url(&format!("/api/list_tasks{query}")))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
-}
-
 async fn row(app: &TestApp, id: i64) -> (String, bool, DateTime<Utc>) {
     sqlx::query_as("select title, completed, updated_at from tasks where id = $1")
         .bind(id)
@@ -43,12 +23,16 @@ async fn a_person_adds_lists_edits_toggles_and_deletes_their_tasks() {
     let app = TestApp::spawn().await;
     app.signed_up_user().await;
 
-    let first = add(&app, "  Buy milk  ").await;
+    let first = app
+        .added_task(&[("title", "  Buy milk  "), ("description", "")])
+        .await;
     assert_eq!(first.title, "Buy milk", "trimmed");
     assert!(!first.completed);
-    let second = add(&app, "Call Ada").await;
+    let second = app
+        .added_task(&[("title", "Call Ada"), ("description", "")])
+        .await;
 
-    let page = list(&app, "").await;
+    let page = app.list_tasks("").await;
     let ids: Vec<i64> = page.tasks.iter().map(|t| t.id).collect();
     assert_eq!(ids, vec![second.id, first.id], "newest first");
     assert_eq!((page.counts.active, page.counts.completed), (2, 0));
@@ -82,12 +66,12 @@ async fn a_person_adds_lists_edits_toggles_and_deletes_their_tasks() {
         toggled.updated_at > edited.updated_at,
         "updated_at moves on toggle"
     );
-    let page = list(&app, "?filter=active").await;
+    let page = app.list_tasks("filter=active").await;
     assert_eq!(
         page.tasks.iter().map(|t| t.id).collect::<Vec<_>>(),
         vec![second.id]
     );
-    let page = list(&app, "?filter=completed").await;
+    let page = app.list_tasks("filter=completed").await;
     assert_eq!(
         page.tasks.iter().map(|t| t.id).collect::<Vec<_>>(),
         vec![first.id]
@@ -96,14 +80,16 @@ async fn a_person_adds_lists_edits_toggles_and_deletes_their_tasks() {
 
     let answer = app.call("delete_task", &[("id", &id)]).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    assert_eq!(list(&app, "").await.tasks.len(), 1);
+    assert_eq!(app.list_tasks("").await.tasks.len(), 1);
 }
 
 #[tokio::test]
 async fn another_person_gets_not_found_for_every_operation_on_my_task_and_it_stays_unchanged() {
     let app = TestApp::spawn().await;
     app.signed_up_user().await;
-    let mine = add(&app, "Mine").await;
+    let mine = app
+        .added_task(&[("title", "Mine"), ("description", "")])
+        .await;
     let before = row(&app, mine.id).await;
 
     let (bob, _) = new_client();
@@ -143,7 +129,7 @@ async fn another_person_gets_not_found_for_every_operation_on_my_task_and_it_sta
     app.call_as(&bob, "set_all_completed", &[("completed", "true")])
         .await;
     app.call_as(&bob, "clear_completed", &[]).await;
-    let res = bob.get(app.url("/api/list_tasks")).send().await.unwrap();
+    let res = app.list_tasks_as(&bob, "").await;
     let page: TaskPage = res.json().await.unwrap();
     assert!(page.tasks.is_empty());
     assert_eq!(page.counts.total(), 0);
@@ -155,8 +141,11 @@ async fn another_person_gets_not_found_for_every_operation_on_my_task_and_it_sta
 async fn mark_all_and_clear_completed_touch_only_the_callers_tasks() {
     let app = TestApp::spawn().await;
     app.signed_up_user().await;
-    let a1 = add(&app, "a1").await;
-    add(&app, "a2").await;
+    let a1 = app
+        .added_task(&[("title", "a1"), ("description", "")])
+        .await;
+    app.added_task(&[("title", "a2"), ("description", "")])
+        .await;
 
     let (bob, _) = new_client();
     app.sign_up_as(
@@ -166,7 +155,7 @@ async fn mark_all_and_clear_completed_touch_only_the_callers_tasks() {
     )
     .await;
     let answer = app
-        .call_as(&bob, "add_task", &[("title", "b1"), ("description", "")])
+        .add_task_as(&bob, &[("title", "b1"), ("description", "")])
         .await;
     let b1: Task = answer.json();
 
@@ -175,7 +164,7 @@ async fn mark_all_and_clear_completed_touch_only_the_callers_tasks() {
         .await;
     assert_eq!(answer.json::<u64>(), 2);
     assert!(!row(&app, b1.id).await.1, "Bob's task is untouched");
-    let page = list(&app, "").await;
+    let page = app.list_tasks("").await;
     assert_eq!((page.counts.active, page.counts.completed), (0, 2));
 
     app.call(
@@ -185,7 +174,7 @@ async fn mark_all_and_clear_completed_touch_only_the_callers_tasks() {
     .await;
     let answer = app.call("clear_completed", &[]).await;
     assert_eq!(answer.json::<u64>(), 1);
-    let page = list(&app, "").await;
+    let page = app.list_tasks("").await;
     assert_eq!(
         page.tasks.iter().map(|t| t.id).collect::<Vec<_>>(),
         vec![a1.id]
@@ -223,12 +212,7 @@ async fn every_task_function_refuses_anonymous_callers() {
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{name}");
         assert_eq!(answer.error(), AppError::Unauthorized, "{name}");
     }
-    let res = app
-        .client
-        .get(app.url("/api/list_tasks"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.list_tasks_as(&app.client, "").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let count: i64 = sqlx::query_scalar("select count(*) from tasks")
         .fetch_one(&app.pool)
@@ -241,7 +225,9 @@ async fn every_task_function_refuses_anonymous_callers() {
 async fn bad_input_gets_a_field_error_and_writes_nothing() {
     let app = TestApp::spawn().await;
     app.signed_up_user().await;
-    let task = add(&app, "keep me").await;
+    let task = app
+        .added_task(&[("title", "keep me"), ("description", "")])
+        .await;
     let id = task.id.to_string();
     let long_title = "a".repeat(201);
     let long_description = "é".repeat(1001);
@@ -326,14 +312,9 @@ async fn limits_count_characters_not_bytes() {
     app.signed_up_user().await;
     let title = "é".repeat(200);
     let description = "🎉".repeat(1000);
-    let answer = app
-        .call(
-            "add_task",
-            &[("title", &title), ("description", &description)],
-        )
+    let task = app
+        .added_task(&[("title", &title), ("description", &description)])
         .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let task: Task = answer.json();
     assert_eq!(task.title, title);
     assert_eq!(task.description.as_deref(), Some(description.as_str()));
 }
@@ -347,9 +328,15 @@ async fn text_is_stored_and_returned_exactly_as_typed() {
         "<script>alert(1)</script>",
         "Robert'); --",
     ] {
-        assert_eq!(add(&app, title).await.title, title);
+        assert_eq!(
+            app.added_task(&[("title", title), ("description", "")])
+                .await
+                .title,
+            title
+        );
     }
-    let titles: Vec<String> = list(&app, "")
+    let titles: Vec<String> = app
+        .list_tasks("")
         .await
         .tasks
         .into_iter()
@@ -385,13 +372,13 @@ async fn the_list_is_paged_with_a_cursor_and_counts_cover_everything() {
     let mut query = String::new();
     let mut pages = 0;
     loop {
-        let page = list(&app, &query).await;
+        let page = app.list_tasks(&query).await;
         pages += 1;
         assert_eq!((page.counts.active, page.counts.completed), (80, 40));
         assert!(page.tasks.len() <= 50);
         seen.extend(page.tasks.iter().map(|t| (t.created_at, t.id)));
         match page.next_cursor {
-            Some(cursor) => query = format!("?after={cursor}"),
+            Some(cursor) => query = format!("after={cursor}"),
             None => break,
         }
     }
@@ -402,7 +389,7 @@ async fn the_list_is_paged_with_a_cursor_and_counts_cover_everything() {
     assert_eq!(seen, sorted, "newest first, ties by id");
 
     // The filter pages the same way.
-    let page = list(&app, "?filter=completed").await;
+    let page = app.list_tasks("filter=completed").await;
     assert_eq!(page.tasks.len(), 40);
     assert!(page.next_cursor.is_none());
 }
@@ -411,20 +398,18 @@ async fn the_list_is_paged_with_a_cursor_and_counts_cover_everything() {
 async fn a_tampered_cursor_or_unknown_filter_is_handled_without_a_500() {
     let app = TestApp::spawn().await;
     app.signed_up_user().await;
-    add(&app, "one").await;
+    app.added_task(&[("title", "one"), ("description", "")])
+        .await;
     for bad in ["abc", "1.x", "-5", "99999999999999999999.1", "1.-3"] {
         let res = app
-            .client
-            .get(app.url(&format!("/api/list_tasks?after={bad}")))
-            .send()
-            .await
-            .unwrap();
+            .list_tasks_as(&app.client, &format!("after={bad}"))
+            .await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
         let error: AppError = res.json().await.unwrap();
         assert!(matches!(error, AppError::BadRequest(_)));
     }
     // An unknown filter shows everything.
-    assert_eq!(list(&app, "?filter=bogus").await.tasks.len(), 1);
+    assert_eq!(app.list_tasks("filter=bogus").await.tasks.len(), 1);
     // The page with a bad cursor explains itself.
     let html = app.get("/?after=abc").await.text().await.unwrap();
     assert!(
@@ -450,7 +435,7 @@ async fn forms_work_without_javascript() {
     assert_eq!(res.headers()["location"], "/?filter=active");
     let html = app.get("/?filter=active").await.text().await.unwrap();
     assert!(html.contains("Plain form task"));
-    let task = list(&app, "").await.tasks.remove(0);
+    let task = app.list_tasks("").await.tasks.remove(0);
     let id = task.id.to_string();
 
     // Edit from the ?edit= page; saving leaves edit mode.
@@ -500,15 +485,17 @@ async fn forms_work_without_javascript() {
     assert!(row(&app, task.id).await.1);
     let res = app.post_form("delete_task", &[("id", &id)], "/").await;
     assert_eq!(res.status(), StatusCode::FOUND);
-    assert!(list(&app, "").await.tasks.is_empty());
+    assert!(app.list_tasks("").await.tasks.is_empty());
 }
 
 #[tokio::test]
 async fn the_task_page_renders_the_list_on_the_server() {
     let app = TestApp::spawn().await;
     app.signed_up_user().await;
-    add(&app, "First").await;
-    add(&app, "Second").await;
+    app.added_task(&[("title", "First"), ("description", "")])
+        .await;
+    app.added_task(&[("title", "Second"), ("description", "")])
+        .await;
     let res = app.get("/").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["cache-control"], "no-store");
