@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod list;
 mod pages;
+mod plans;
 mod schema;
 mod sessions;
 mod statements;
