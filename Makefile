@@ -1,5 +1,5 @@
 # The two commands of the README. Each installs what is missing first.
-.PHONY: run test watch bench db-start db-stop db-psql
+.PHONY: run test watch bench bench-personal db-start db-stop db-psql
 
 run:        ## build the release app and serve it on http://127.0.0.1:3000
 	scripts/run.sh
@@ -9,6 +9,9 @@ test:       ## every check and test (fmt, sqlx, clippy, unit, integration, Playw
 
 bench:      ## build, seed and benchmark the release app; rewrites bench/RESULTS.md (~15 min)
 	bench/run.sh
+
+bench-personal: ## the same on a personal install's data: one person owns nearly every task
+	BENCH_SMALL_USERS=0 BENCH_OUT=bench/RESULTS-personal.md bench/run.sh
 
 watch:      ## development: rebuild and reload on every change
 	scripts/install-tools.sh && scripts/db.sh start && cargo leptos watch

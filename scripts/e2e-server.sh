@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Starts the built server for the Playwright tests (end2end/playwright.config.ts runs this):
-# a fresh database `tasklist_e2e` in the project-local cluster, port $E2E_PORT (3100).
+# a fresh database `$E2E_DB_NAME` (tasklist_e2e) in the project-local cluster, port $E2E_PORT (3100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${E2E_PORT:-3100}
 profile=${E2E_PROFILE:-debug}
-db=tasklist_e2e
+db=${E2E_DB_NAME:-tasklist_e2e}
 
 scripts/db.sh start >&2
 scripts/db.sh psql -q -v ON_ERROR_STOP=1 -d postgres \

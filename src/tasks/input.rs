@@ -68,10 +68,7 @@ impl TaskInput {
             title: self.title.as_str().to_owned(),
             description: self.description.as_deref().unwrap_or_default().to_owned(),
             priority: self.priority.as_str().to_owned(),
-            due_date: self
-                .due_date
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default(),
+            due_date: self.due_date.map(super::iso_date).unwrap_or_default(),
             tags: self.tags.join(", "),
         }
     }

@@ -13,7 +13,7 @@ pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod db;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -22,6 +22,26 @@ pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 1000;
 /// Tasks per page of the list; the rest is reached with "load more".
 pub const PAGE_SIZE: i64 = 50;
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// "27 Nov 2026", as the page shows a date. Written by hand rather than with chrono's
+/// `format`: its format-string machinery is a sizeable part of the browser build.
+pub fn date_label(date: NaiveDate) -> String {
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS[date.month0() as usize],
+        date.year()
+    )
+}
+
+/// "2026-11-27", as `<input type=date>` and the forms take a date.
+pub fn iso_date(date: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
@@ -127,6 +147,15 @@ pub struct TaskPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_written_as_chrono_would() {
+        for (y, m, d) in [(2026, 11, 27), (1900, 1, 1), (2999, 12, 31), (2024, 2, 29)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(date_label(date), date.format("%-d %b %Y").to_string());
+            assert_eq!(iso_date(date), date.format("%Y-%m-%d").to_string());
+        }
+    }
 
     #[test]
     fn items_left_has_the_right_plural() {

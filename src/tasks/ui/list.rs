@@ -1,6 +1,6 @@
 //! The list: its controls (search, filters, sort), each task, and the footer.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::components::{Form, A};
 
@@ -9,6 +9,7 @@ use crate::{
     tags::Tag,
     tasks::{
         api::{ClearCompleted, DeleteTask, SetAllCompleted, SetTaskCompleted},
+        date_label,
         list::{Due, Filter, ListQuery, Sort},
         Priority, Task, TaskPage,
     },
@@ -20,12 +21,16 @@ use super::{
 };
 /// "27 Nov 2026, 16:04 UTC" on the server; the person's local time once hydrated.
 pub(crate) fn created_label(at: &DateTime<Utc>, tz_offset: Option<i64>) -> String {
-    match tz_offset {
-        None => at.format("%-d %b %Y, %H:%M UTC").to_string(),
-        Some(minutes) => (*at - Duration::minutes(minutes))
-            .format("%-d %b %Y, %H:%M")
-            .to_string(),
-    }
+    let (local, zone) = match tz_offset {
+        None => (*at, " UTC"),
+        Some(minutes) => (*at - Duration::minutes(minutes), ""),
+    };
+    format!(
+        "{}, {:02}:{:02}{zone}",
+        date_label(local.date_naive()),
+        local.hour(),
+        local.minute()
+    )
 }
 
 /// Whether a due date has passed or is today, for the person (UTC on the server, local
@@ -362,9 +367,9 @@ pub(crate) fn TaskItem(task: Task, store: Store) -> impl IntoView {
                                             class:today=move || state() == Some("today")
                                         >
                                             {move || match state() {
-                                                Some("overdue") => format!("Overdue: {}", due.format("%-d %b %Y")),
+                                                Some("overdue") => format!("Overdue: {}", date_label(due)),
                                                 Some("today") => "Due today".to_owned(),
-                                                _ => format!("Due {}", due.format("%-d %b %Y")),
+                                                _ => format!("Due {}", date_label(due)),
                                             }}
                                         </span>
                                     }
