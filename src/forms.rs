@@ -6,10 +6,17 @@
 //! (`server::finish` calls `keep`) and redirects back; the page then takes that `FormFlash`
 //! and renders the same messages, with `autofocus` on the first field in error.
 //!
+//! Every field is a `Field` (an input, a textarea or a select, with its label, hint and
+//! error). The task forms post the same way without JavaScript; hydrated, they send
+//! themselves (`field_value` reads a field by its name) to show the change at once.
+//!
 //! The flash never touches the database: a refused or anonymous post stores nothing on the
 //! server. Its values are cut to their fields' limits and the cookie to `FLASH_MAX_BYTES`.
 
-use leptos::prelude::*;
+use leptos::{
+    either::{Either, EitherOf3},
+    prelude::*,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -337,26 +344,62 @@ impl FormState {
     }
 }
 
-/// A labelled input with its hint and its error, wired for screen readers.
+/// What a `Field` holds: an `<input>` of a type (`kind="email"` makes one), a `<textarea>`
+/// of some rows, or a `<select>` of (value, label) options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Control {
+    Input(&'static str),
+    TextArea(u32),
+    Select(Vec<(String, String)>),
+}
+
+impl From<&'static str> for Control {
+    fn from(kind: &'static str) -> Self {
+        Self::Input(kind)
+    }
+}
+
+/// A labelled control with its hint and its error, wired for screen readers: every form
+/// field of the app is one.
 #[component]
 pub fn Field(
     form: FormState,
     #[prop(into)] name: String,
     #[prop(into)] label: String,
-    #[prop(into, default = "text".to_owned())] kind: String,
+    #[prop(into, default = Control::Input("text"))] kind: Control,
+    /// The control's id; `form.input_id(name)` if not given.
+    #[prop(into, optional)]
+    id: Option<String>,
+    /// More classes for the field (`wide`).
+    #[prop(into, optional)]
+    class: Option<String>,
     #[prop(into, optional)] autocomplete: Option<String>,
-    #[prop(into, optional)] hint: Option<String>,
+    /// A text or an `Option` of one (as `hint`), so a caller can leave it out by a condition.
+    #[prop(into, optional)]
+    placeholder: MaybeProp<String>,
+    /// The `<datalist>` to suggest values from.
+    #[prop(into, optional)]
+    list: Option<String>,
+    #[prop(into, optional)] hint: MaybeProp<String>,
     #[prop(into, optional)] value: Option<String>,
     #[prop(optional)] required: bool,
     #[prop(optional)] minlength: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
+    /// Focused when the page loads (otherwise only a field in error after a plain post is).
+    #[prop(optional)]
+    autofocus: bool,
     /// Refill with what was typed before a plain post failed (never for passwords).
     #[prop(optional)]
     keep_value: bool,
+    /// Beside the control, in a row with it (a form's one button).
+    #[prop(optional_no_strip)]
+    beside: Option<Children>,
 ) -> impl IntoView {
-    let id = form.input_id(&name);
+    let id = id.unwrap_or_else(|| form.input_id(&name));
+    let class = class.map_or_else(|| "field".to_owned(), |c| format!("field {c}"));
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
+    let hint = hint.get_untracked();
     let described_by = {
         let (error_id, hint_id, has_hint) = (error_id.clone(), hint_id.clone(), hint.is_some());
         let name = name.clone();
@@ -382,7 +425,7 @@ pub fn Field(
     // Without JavaScript, focus lands on the field in error when the page comes back.
     let autofocus = {
         let name = name.clone();
-        move || form.field_error(&name).is_some() && form.flash.get().is_some()
+        move || autofocus || (form.field_error(&name).is_some() && form.flash.get().is_some())
     };
     let initial = {
         let name = name.clone();
@@ -398,15 +441,16 @@ pub fn Field(
         let name = name.clone();
         Signal::derive(move || form.field_error(&name))
     };
-    view! {
-        <div class="field" class:has-error=has_error>
-            <label for=id.clone()>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+    let placeholder = placeholder.get_untracked();
+    let control = match kind {
+        Control::Input(kind) => EitherOf3::A(view! {
             <input
                 id=id.clone()
-                name=name.clone()
+                name=name
                 type=kind
                 autocomplete=autocomplete
+                placeholder=placeholder
+                list=list
                 required=required
                 minlength=minlength
                 maxlength=maxlength
@@ -415,9 +459,58 @@ pub fn Field(
                 aria-invalid=invalid
                 aria-describedby=described_by
             />
-            <p class="field-error" id=error_id.clone() hidden=move || message.read().is_none()>
-                {move || message.get().unwrap_or_default()}
-            </p>
+        }),
+        // A textarea's value is its text, so that it shows without JavaScript too.
+        Control::TextArea(rows) => EitherOf3::B(view! {
+            <textarea
+                id=id.clone()
+                name=name
+                rows=rows
+                autocomplete=autocomplete
+                placeholder=placeholder
+                required=required
+                minlength=minlength
+                maxlength=maxlength
+                autofocus=autofocus
+                aria-invalid=invalid
+                aria-describedby=described_by
+            >
+                {initial().unwrap_or_default()}
+            </textarea>
+        }),
+        Control::Select(options) => {
+            let selected = initial().unwrap_or_default();
+            EitherOf3::C(view! {
+                <select
+                    id=id.clone()
+                    name=name
+                    autocomplete=autocomplete
+                    required=required
+                    autofocus=autofocus
+                    aria-invalid=invalid
+                    aria-describedby=described_by
+                >
+                    {options
+                        .into_iter()
+                        .map(|(value, label)| {
+                            let is_selected = value == selected;
+                            view! { <option value=value selected=is_selected>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            })
+        }
+    };
+    let control = match beside {
+        Some(beside) => Either::Left(view! { <div class="field-row">{control}{beside()}</div> }),
+        None => Either::Right(control),
+    };
+    view! {
+        <div class=class class:has-error=has_error>
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            {control}
+            <FieldError id=error_id message />
         </div>
     }
 }
@@ -452,4 +545,53 @@ pub fn FieldError(#[prop(into)] id: String, message: Signal<Option<String>>) -> 
 /// Keeps a form from posting: the hydrated page sends it itself.
 pub fn prevent(ev: &leptos::ev::SubmitEvent) {
     ev.prevent_default();
+}
+
+/// A control of `form` (an input, a textarea or a select) by its `name`.
+fn control(form: &web_sys::HtmlFormElement, name: &str) -> Option<web_sys::Element> {
+    form.query_selector(&format!("[name=\"{name}\"]"))
+        .ok()
+        .flatten()
+}
+
+/// The value of `form`'s control `name` (`""` if it has none), as a plain post would send
+/// it: how a hydrated page that sends a form itself reads it.
+pub fn field_value(form: &web_sys::HtmlFormElement, name: &str) -> String {
+    use wasm_bindgen::JsCast;
+    let Some(el) = control(form, name) else {
+        return String::new();
+    };
+    if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.value()
+    } else if let Some(text) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        text.value()
+    } else if let Some(select) = el.dyn_ref::<web_sys::HtmlSelectElement>() {
+        select.value()
+    } else {
+        String::new()
+    }
+}
+
+/// Sets the value of `form`'s control `name`.
+pub fn set_field_value(form: &web_sys::HtmlFormElement, name: &str, value: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(el) = control(form, name) else {
+        return;
+    };
+    if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.set_value(value);
+    } else if let Some(text) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        text.set_value(value);
+    } else if let Some(select) = el.dyn_ref::<web_sys::HtmlSelectElement>() {
+        select.set_value(value);
+    }
+}
+
+/// Moves focus to `form`'s control `name`.
+pub fn focus_field(form: &web_sys::HtmlFormElement, name: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = control(form, name).and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
 }

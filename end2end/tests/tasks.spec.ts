@@ -157,7 +157,7 @@ test.describe('with JavaScript off', () => {
   });
 });
 
-test('task page screenshots: empty, 20 tasks, editing; phone and desktop; light and dark', async ({ page }) => {
+test('task page screenshots: empty, 20 tasks, editing, adding; phone and desktop; light and dark', async ({ page }) => {
   await signUp(page);
   for (const [name, viewport] of [
     ['phone', { width: 375, height: 800 }],
@@ -182,4 +182,9 @@ test('task page screenshots: empty, 20 tasks, editing; phone and desktop; light 
   }
   await page.getByRole('link', { name: 'Edit: Task number 2', exact: true }).click();
   await screenshot(page, 'tasks-editing-desktop-dark');
+  // The add form's fields and an edit form open at once: the two uses of one set of fields.
+  await page.locator('details.new-task-more summary').click();
+  await screenshot(page, 'tasks-add-and-edit-desktop-dark');
+  await page.setViewportSize({ width: 375, height: 800 });
+  await screenshot(page, 'tasks-add-and-edit-phone-dark');
 });

@@ -31,7 +31,7 @@ test('priority, due dates and tags; search, filter and sort live in the URL', as
   await expect(report).toContainText('Overdue');
   await expect(report.getByRole('link', { name: '#urgent' })).toBeVisible();
   await expect(page.getByTestId('task').filter({ hasText: 'Buy milk' })).toContainText('Due today');
-  await screenshot(page, 'organise-desktop');
+  await screenshot(page, 'list-desktop');
 
   // Search, with the filters in the URL.
   await page.reload();
