@@ -26,7 +26,7 @@ use tower_http::{
 };
 use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::PostgresStore;
-use tracing::Level;
+use tracing::{Instrument, Level};
 
 use crate::{
     app::{shell, App},
@@ -266,13 +266,32 @@ pub fn with_guards(app: Router, site: SiteSecurity, request_timeout: Duration) -
 }
 
 /// A request still unanswered after `limit` is answered "busy, try again" (503 with
-/// `Retry-After`); dropping its future rolls back any transaction it had open.
+/// `Retry-After`); its work is stopped there, which rolls back any transaction it had open.
+///
+/// A write (anything but GET and HEAD) runs on a task of its own, so that a client going away
+/// does not cancel it half-way: a page reloaded right after an optimistic change closes its
+/// connection, and the change it had sent must still be made. Only the time limit stops it.
 async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(res) => res,
+    let timed_out = || {
+        tracing::warn!(limit_secs = limit.as_secs_f64(), "request timed out");
+        AppError::Unavailable.into_response()
+    };
+    if matches!(*req.method(), http::Method::GET | http::Method::HEAD) {
+        return match tokio::time::timeout(limit, next.run(req)).await {
+            Ok(res) => res,
+            Err(_) => timed_out(),
+        };
+    }
+    let task = tokio::spawn(next.run(req).in_current_span());
+    let abort = task.abort_handle();
+    match tokio::time::timeout(limit, task).await {
+        Ok(Ok(res)) => res,
+        // A panic goes on to `CatchPanicLayer`, as it would have without the task.
+        Ok(Err(err)) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Ok(Err(_)) => AppError::Unavailable.into_response(),
         Err(_) => {
-            tracing::warn!(limit_secs = limit.as_secs_f64(), "request timed out");
-            AppError::Unavailable.into_response()
+            abort.abort();
+            timed_out()
         }
     }
 }

@@ -505,3 +505,40 @@ async fn the_task_page_renders_the_list_on_the_server() {
     let first = html.find("First").unwrap();
     assert!(second < first, "newest first");
 }
+
+/// A page reloaded right after an optimistic change closes its connection before the answer:
+/// the change it had sent is made all the same.
+#[tokio::test]
+async fn a_write_is_made_even_if_its_client_goes_away_before_the_answer() {
+    let app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    let title = "Sent just before the page reloaded";
+    // A slow database, and a client that gives up long before it has answered.
+    app.db.set_delay(std::time::Duration::from_millis(150));
+    let gone = app
+        .client
+        .post(app.url("/api/add_task"))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header("sec-fetch-site", "same-origin")
+        .header(reqwest::header::ORIGIN, &app.address)
+        .form(&[("title", title)])
+        .timeout(std::time::Duration::from_millis(50))
+        .send()
+        .await;
+    assert!(gone.is_err(), "the client left before the answer");
+    app.db.set_delay(std::time::Duration::ZERO);
+    let mut looks = 0;
+    loop {
+        let made: i64 = sqlx::query_scalar("select count(*) from tasks where title = $1")
+            .bind(title)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        if made == 1 {
+            break;
+        }
+        looks += 1;
+        assert!(looks < 200, "the write went with its connection");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
