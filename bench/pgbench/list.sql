@@ -32,21 +32,18 @@
 -- @query tasks_page, sort newest, with the counts (db.rs `tasks_page`, `Sort::Newest`)
 -- @for first search deep
 -- @params $1=user:uuid $2=completed:bool $3=priority:smallint $4=tag:text $5=due_from:date $6=due_to:date $7=no_due:bool $8=search:text $9=all_words:text[] $10=after_created_at:timestamptz $11=after_id:int8 $12=limit:int8
-            select coalesce(c.active, 0) as "active!", coalesce(c.completed, 0) as "done!",
-                   t.id as "id?", t.title as "title?", t.description,
-                   t.completed as "completed?", t.priority as "priority?",
-                   t.due_date as "due_date: _", t.tags as "tags?",
-                   t.created_at as "created_at?: _", t.updated_at as "updated_at?: _"
-            from (select $1::uuid as user_id) me
-            left join task_counts c on c.user_id = me.user_id
-            left join lateral (
-              select t.id, t.title, t.description, t.completed, t.priority, t.due_date,
-                     coalesce((select array_agg(g.name order by lower(g.name))
-                                 from task_tags tt join tags g on g.id = tt.tag_id
-                                where tt.task_id = t.id), '{}') as tags,
-                     t.created_at, t.updated_at
-              from tasks t
-              where t.user_id = $1
+            select t.id, t.title, t.description, t.completed, t.priority,
+                   t.due_date as "due_date: _",
+                   coalesce((select array_agg(g.name order by lower(g.name))
+                               from task_tags tt join tags g on g.id = tt.tag_id
+                              where tt.task_id = t.id), '{}') as "tags!",
+                   t.created_at as "created_at: _", t.updated_at as "updated_at: _",
+                   coalesce((select c.active from task_counts c where c.user_id = $1), 0)
+                     as "active!",
+                   coalesce((select c.completed from task_counts c where c.user_id = $1), 0)
+                     as "done!"
+            from tasks t
+            where t.user_id = $1
               and ($2::bool is null or t.completed = $2)
               and ($3::smallint is null or t.priority = $3)
               and ($4::text is null or t.id in (
@@ -58,8 +55,6 @@
               and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
               and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
               and ($10::timestamptz is null or (t.created_at, t.id) < ($10, $11::bigint))
-              order by t.created_at desc, t.id desc
-              limit $12
-            ) t on true
             order by t.created_at desc, t.id desc
+            limit $12
 ;

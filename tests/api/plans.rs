@@ -18,8 +18,9 @@ fn list_statements() -> Vec<(String, String, Vec<String>)> {
         let text = fs::read_to_string(entry.unwrap().path()).unwrap();
         let json: Value = serde_json::from_str(&text).unwrap();
         let query = json["query"].as_str().unwrap_or_default();
-        if query.contains("left join lateral") && query.contains("ilike all") {
-            let order = query.rsplit("order by").next().unwrap().trim().to_owned();
+        if query.contains("ilike all") {
+            let tail = query.rsplit("order by").next().unwrap();
+            let order = tail.split("limit").next().unwrap().trim().to_owned();
             let types = json["describe"]["parameters"]["Left"]
                 .as_array()
                 .unwrap()
