@@ -106,25 +106,22 @@ impl Store {
 
     pub(crate) fn delete(&self, id: i64) {
         let store = *self;
-        let Some((index, task)) = self.tasks.with_untracked(|ts| {
-            ts.iter()
-                .position(|t| t.id == id)
-                .map(|i| (i, ts[i].clone()))
-        }) else {
+        let Some(completed) = self
+            .tasks
+            .with_untracked(|ts| ts.iter().find(|t| t.id == id).map(|t| t.completed))
+        else {
             return;
         };
         self.forms.action_result.set(None);
-        self.tasks.update(|ts| {
-            ts.remove(index);
-        });
-        self.counts.update(|c| remove_one(c, task.completed));
+        // Not optimistic: the task goes once the server has deleted it, so a page reloaded
+        // right after never reads the list before the delete is made.
         spawn_local(async move {
-            if let Err(error) = crate::tasks::api::delete_task(id).await {
-                store
-                    .tasks
-                    .update(|ts| ts.insert(index.min(ts.len()), task.clone()));
-                store.counts.update(|c| add_one(c, task.completed));
-                store.report(error);
+            match crate::tasks::api::delete_task(id).await {
+                Ok(()) => {
+                    store.tasks.update(|ts| ts.retain(|t| t.id != id));
+                    store.counts.update(|c| remove_one(c, completed));
+                }
+                Err(error) => store.report(error),
             }
         });
     }
