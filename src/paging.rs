@@ -43,3 +43,14 @@ pub fn decode_hex(hex: &str) -> Option<Vec<u8>> {
         })
         .collect()
 }
+
+/// Strings that look like a cursor, with bytes that break one: what the property tests of
+/// every cursor parser feed it.
+#[cfg(test)]
+pub fn near_cursor() -> impl proptest::strategy::Strategy<Value = String> {
+    proptest::prop_oneof![
+        "[ndopt]\\.[0-9a-fA-Fé.+-]{0,40}\\.[0-9-]{0,22}",
+        "[ndopt](\\.[0-9]{0,20}){1,4}",
+        ".{0,64}",
+    ]
+}

@@ -263,16 +263,8 @@ mod tests {
 
     mod properties {
         use super::*;
+        use crate::paging::near_cursor;
         use proptest::prelude::*;
-
-        /// Strings that look like what each parser expects, with bytes that break them.
-        fn near_cursor() -> impl Strategy<Value = String> {
-            prop_oneof![
-                "[ndopt]\\.[0-9a-fA-Fé.+-]{0,40}\\.[0-9-]{0,22}",
-                "[ndopt](\\.[0-9]{0,20}){1,4}",
-                ".{0,64}",
-            ]
-        }
 
         proptest! {
             #[test]

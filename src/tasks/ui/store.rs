@@ -48,12 +48,15 @@ impl Store {
         });
     }
 
+    /// The task `id` as the page shows it now.
+    fn find(&self, id: i64) -> Option<Task> {
+        self.tasks
+            .with_untracked(|ts| ts.iter().find(|t| t.id == id).cloned())
+    }
+
     pub(crate) fn toggle(&self, id: i64, completed: bool) {
         let store = *self;
-        let Some(before) = self
-            .tasks
-            .with_untracked(|ts| ts.iter().find(|t| t.id == id).cloned())
-        else {
+        let Some(before) = self.find(id) else {
             return;
         };
         if before.completed == completed {
@@ -106,10 +109,7 @@ impl Store {
 
     pub(crate) fn delete(&self, id: i64) {
         let store = *self;
-        let Some(completed) = self
-            .tasks
-            .with_untracked(|ts| ts.iter().find(|t| t.id == id).map(|t| t.completed))
-        else {
+        let Some(completed) = self.find(id).map(|t| t.completed) else {
             return;
         };
         self.forms.action_result.set(None);
@@ -184,10 +184,7 @@ impl Store {
 
     pub(crate) fn update(&self, id: i64, input: TaskInput) {
         let store = *self;
-        let Some(before) = self
-            .tasks
-            .with_untracked(|ts| ts.iter().find(|t| t.id == id).cloned())
-        else {
+        let Some(before) = self.find(id) else {
             return;
         };
         self.tasks.update(|ts| {
