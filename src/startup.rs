@@ -164,13 +164,15 @@ impl Application {
 /// One pool for the process: bounded, each idle connection checked before use, and a
 /// bounded wait for a free connection that ends in a clear error rather than a hang.
 pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
-    // Plan each execution with its real parameters: the list queries take their filters as
-    // parameters that may be null, and a generic plan could not leave the unused ones out.
-    // A statement running longer than `statement_timeout` is cancelled by PostgreSQL itself
-    // (and answered "busy, try again"), so no request can hold a connection for long.
+    // PostgreSQL's own choice of plans (`plan_cache_mode = auto`): each statement is prepared
+    // once per connection, and planned once for all values when that plan costs no more
+    // than planning each execution (the list's statements are written so that it does; see
+    // `tasks::db`). A statement running longer than `statement_timeout` is cancelled by
+    // PostgreSQL itself (and answered "busy, try again"), so no request can hold a
+    // connection for long.
     let statement_timeout = config.statement_timeout.as_millis().to_string();
     let options = PgConnectOptions::from_str(config.database_url.expose())?.options([
-        ("plan_cache_mode", "force_custom_plan"),
+        ("plan_cache_mode", "auto"),
         ("statement_timeout", statement_timeout.as_str()),
     ]);
     PgPoolOptions::new()

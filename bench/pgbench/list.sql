@@ -6,7 +6,8 @@
 -- #  if startup::connect changes the pool's session settings).                              #
 -- ############################################################################################
 --
--- bench/run.sh runs these through pgbench (-M prepared, the same clients as the HTTP run,
+-- bench/run.sh runs these through pgbench (-M prepared, or -M extended for the searched page,
+-- as the app sends each: tasks::db::Plan; the same clients as the HTTP run,
 -- the same user ids, cursor and search values) as the ceiling that GET /api/list_tasks is
 -- measured against. The load generator turns this file into one pgbench script per scenario
 -- (bench/work/pgbench-*.sql) and checks, before anything runs, that every statement below
@@ -27,7 +28,7 @@
 -- after_created_at, after_id, limit. A value the scenario leaves unset is bound as SQL null
 -- (what sqlx binds for None). Each $n stays a bound parameter of the SQL type given here.
 
--- @setting plan_cache_mode=force_custom_plan
+-- @setting plan_cache_mode=auto
 
 -- @query tasks_page, sort newest, with the counts (db.rs `tasks_page`, `Sort::Newest`)
 -- @for first search deep
@@ -54,7 +55,7 @@
               and (not $7::bool or t.due_date is null)
               and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
               and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
-              and ($10::timestamptz is null or (t.created_at, t.id) < ($10, $11::bigint))
+              and (t.created_at, t.id) < (coalesce($10::timestamptz, 'infinity'), coalesce($11::bigint, 0))
             order by t.created_at desc, t.id desc
             limit $12
 ;

@@ -3,9 +3,12 @@
 //! is not the caller's is, to every function, a task that does not exist.
 //!
 //! The list has one query per sort order. Each takes every filter as a bind parameter that
-//! may be null ("no filter"); the pool's connections plan each execution with its actual
-//! values (`plan_cache_mode = force_custom_plan`, see `startup::connect`), so a null filter
-//! costs nothing and the index of the sort order is used.
+//! may be null ("no filter"), and its cursor as one row comparison with the sort's index
+//! columns, whose bounds default to "before everything" on a first page. Each is a prepared
+//! statement that PostgreSQL may plan once for every value (`plan_cache_mode = auto`, see
+//! `startup::connect`): the plan it settles on reads the sort's index in order from the
+//! cursor's place (index condition) and stops after a page, whatever the filters, which are
+//! checked on the rows it reads. `tests/api/plans.rs` holds every statement to that.
 //!
 //! Tag names and titles are folded in one place only, PostgreSQL's `lower()`: the unique
 //! index of tag names, the tag filter, tag linking and the title sort all use it on both
@@ -15,7 +18,10 @@
 //! store turns it on); `"created_at: _"` and `as _` let these queries use chrono's types.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{
+    postgres::{PgArguments, PgRow},
+    Execute, PgConnection, PgPool, Postgres,
+};
 use uuid::Uuid;
 
 use super::{
@@ -26,18 +32,27 @@ use super::{
 };
 use crate::config::Quotas;
 
-/// A row of `task_query!`: one task, and the counts of its owner's whole list.
+/// A row of `task_query!`: one task, and the counts of its owner's whole list. The column
+/// names are those of the statement, type annotations included (`per_execution` reads rows
+/// by them).
+#[derive(sqlx::FromRow)]
 struct PageRow {
     id: i64,
     title: String,
     description: Option<String>,
     completed: bool,
     priority: i16,
+    #[sqlx(rename = "due_date: _")]
     due_date: Option<NaiveDate>,
+    #[sqlx(rename = "tags!")]
     tags: Vec<String>,
+    #[sqlx(rename = "created_at: _")]
     created_at: DateTime<Utc>,
+    #[sqlx(rename = "updated_at: _")]
     updated_at: DateTime<Utc>,
+    #[sqlx(rename = "active!")]
     active: i64,
+    #[sqlx(rename = "done!")]
     done: i64,
 }
 
@@ -77,19 +92,29 @@ fn page(rows: Vec<PageRow>) -> (Vec<Task>, Option<Counts>) {
 /// the full text of each statement is in `.sqlx/`, where the bench's copy check finds it.
 macro_rules! task_query {
     // A page of the list: every filter of `Filters` ($2 to $9), then the sort's cursor.
+    //
+    // Status, priority, due dates and the search's every word are one condition
+    // (`coalesce(… and …, false)`, true exactly when each holds). A plan made for every value
+    // at once (`Plan::Kept`) cannot know which filters are off and so counts on that one
+    // condition keeping some of the rows; as separate conditions, each guessed selective (an
+    // `ilike all` over an unknown array alone is guessed to keep one row in 200), they would
+    // make it expect a handful of rows and read and sort all of them rather than read the
+    // index in order. The tag and the longest search word stay conditions of their own, so
+    // a plan for their values (`Plan::ForTheseValues`) can start from the tag's links or
+    // the trigram index.
     (list where $cond:tt order by $order:tt limit $limit:tt, $($arg:expr),+ $(,)?) => {
         task_query!(@statement
             [r#"
-              and ($2::bool is null or t.completed = $2)
-              and ($3::smallint is null or t.priority = $3)
+              and coalesce(($2::bool is null or t.completed = $2)
+                and ($3::smallint is null or t.priority = $3)
+                and ($5::date is null or t.due_date >= $5)
+                and ($6::date is null or t.due_date <= $6)
+                and (not $7::bool or t.due_date is null)
+                and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[]), false)
               and ($4::text is null or t.id in (
                     select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
                      where g.user_id = $1 and lower(g.name) = lower($4)))
-              and ($5::date is null or t.due_date >= $5)
-              and ($6::date is null or t.due_date <= $6)
-              and (not $7::bool or t.due_date is null)
-              and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
-              and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])"#
+              and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)"#
              $cond]
             order by $order limit $limit, $($arg),+)
     };
@@ -157,6 +182,45 @@ impl Filters {
     }
 }
 
+/// How PostgreSQL plans a page's statement.
+#[derive(Clone, Copy)]
+enum Plan {
+    /// As a prepared statement: planned for every value at once once it has run a few times
+    /// (`plan_cache_mode = auto`). A page of the whole list or of its active or done tasks:
+    /// the plan reads the sort's index from the cursor and stops after a page, for any list.
+    Kept,
+    /// As an unnamed statement, planned for the values of this execution (one more round
+    /// trip). A page of a tag or a search, whose matches may be a few among many: a plan made
+    /// for them can start from the tag's links or the trigram index rather than read the
+    /// whole list in order looking for them.
+    ForTheseValues,
+}
+
+/// Runs a checked `task_query!` statement with the chosen `Plan`.
+trait FetchPage {
+    async fn fetch_page(self, pool: &PgPool, plan: Plan) -> Result<Vec<PageRow>, sqlx::Error>;
+}
+
+impl<'q, F> FetchPage for sqlx::query::Map<'q, Postgres, F, PgArguments>
+where
+    F: FnMut(PgRow) -> Result<PageRow, sqlx::Error> + Send,
+{
+    async fn fetch_page(mut self, pool: &PgPool, plan: Plan) -> Result<Vec<PageRow>, sqlx::Error> {
+        match plan {
+            Plan::Kept => self.fetch_all(pool).await,
+            Plan::ForTheseValues => {
+                // The same checked text and arguments, sent as an unnamed statement.
+                let sql = self.sql();
+                let args = self.take_arguments().map_err(sqlx::Error::Encode)?;
+                sqlx::query_as_with::<_, PageRow, _>(sql, args.unwrap_or_default())
+                    .persistent(false)
+                    .fetch_all(pool)
+                    .await
+            }
+        }
+    }
+}
+
 /// A page of `user`'s tasks in `query`'s order and filters, after `after` (a cursor of
 /// that same order, as `Cursor::parse` guarantees), with the counts of their whole list: one
 /// statement, and a second only when the page is empty.
@@ -178,6 +242,11 @@ pub async fn tasks_page(
         search,
         all_words,
     } = Filters::new(query, today);
+    let plan = if tag.is_some() || search.is_some() {
+        Plan::ForTheseValues
+    } else {
+        Plan::Kept
+    };
     let rows = match query.sort {
         Sort::Newest => {
             let (at, id) = match after {
@@ -185,12 +254,12 @@ pub async fn tasks_page(
                 _ => (None, None),
             };
             task_query!(list where r#"
-              and ($10::timestamptz is null or (t.created_at, t.id) < ($10, $11::bigint))"#
+              and (t.created_at, t.id) < (coalesce($10::timestamptz, 'infinity'), coalesce($11::bigint, 0))"#
                 order by "t.created_at desc, t.id desc" limit "$12",
                 user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
                 &all_words, at as _, id, limit,
             )
-            .fetch_all(pool)
+            .fetch_page(pool, plan)
             .await?
         }
         Sort::Oldest => {
@@ -199,12 +268,12 @@ pub async fn tasks_page(
                 _ => (None, None),
             };
             task_query!(list where r#"
-              and ($10::timestamptz is null or (t.created_at, t.id) > ($10, $11::bigint))"#
+              and (t.created_at, t.id) > (coalesce($10::timestamptz, '-infinity'), coalesce($11::bigint, 0))"#
                 order by "t.created_at, t.id" limit "$12",
                 user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
                 &all_words, at as _, id, limit,
             )
-            .fetch_all(pool)
+            .fetch_page(pool, plan)
             .await?
         }
         // Soonest due first, tasks without a date last.
@@ -214,15 +283,14 @@ pub async fn tasks_page(
                 _ => (false, None, None),
             };
             task_query!(list where r#"
-              and (not $10::bool or case
-                    when $11::date is null then t.due_date is null and t.id > $12::bigint
-                    else t.due_date > $11 or (t.due_date = $11 and t.id > $12) or t.due_date is null
-                  end)"#
-                order by "t.due_date nulls last, t.id" limit "$13",
+              and (coalesce(t.due_date, 'infinity'), t.id)
+                  > (case when $10::bool then coalesce($11::date, 'infinity') else '-infinity' end,
+                     coalesce($12::bigint, 0))"#
+                order by "coalesce(t.due_date, 'infinity'), t.id" limit "$13",
                 user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
                 &all_words, has_cursor, due as _, id, limit,
             )
-            .fetch_all(pool)
+            .fetch_page(pool, plan)
             .await?
         }
         // Highest priority first, then newest.
@@ -236,13 +304,14 @@ pub async fn tasks_page(
                 _ => (None, None, None),
             };
             task_query!(list where r#"
-              and ($10::smallint is null
-                   or (t.priority, t.created_at, t.id) < ($10, $11::timestamptz, $12::bigint))"#
+              and (t.priority, t.created_at, t.id)
+                  < (coalesce($10::smallint, 32767), coalesce($11::timestamptz, 'infinity'),
+                     coalesce($12::bigint, 0))"#
                 order by "t.priority desc, t.created_at desc, t.id desc" limit "$13",
                 user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
                 &all_words, after_priority, at as _, id, limit,
             )
-            .fetch_all(pool)
+            .fetch_page(pool, plan)
             .await?
         }
         // A to Z, whatever the case.
@@ -252,12 +321,12 @@ pub async fn tasks_page(
                 _ => (None, None),
             };
             task_query!(list where r#"
-              and ($10::text is null or (lower(t.title), t.id) > (lower($10), $11::bigint))"#
+              and (lower(t.title), t.id) > (lower(coalesce($10::text, '')), coalesce($11::bigint, 0))"#
                 order by "lower(t.title), t.id" limit "$12",
                 user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
                 &all_words, title, id, limit,
             )
-            .fetch_all(pool)
+            .fetch_page(pool, plan)
             .await?
         }
     };

@@ -1,12 +1,16 @@
 //! The list's plans at the shape of a personal install, where one person owns nearly every
-//! row: each sort's first page (and the active tasks' first page) is an ordered scan of that
-//! sort's index that stops after a page, never a scan of the whole list and a sort, whose
-//! cost would grow with the list. The statements are the app's own, read from `.sqlx/`.
+//! row: each sort's first page, its active tasks' first page and a page deep in the list
+//! (cursor at 90%) are an ordered scan of that sort's index, starting at the cursor (an
+//! index condition) and stopping after a page, never a scan of the whole list and a sort,
+//! whose cost would grow with the list. That holds for the plan PostgreSQL makes for the
+//! values of one execution, for the one plan it makes for all values of a prepared
+//! statement (the generic plan), and for whichever of them the pool's `plan_cache_mode =
+//! auto` settles on. Work is counted in rows read, never timed. The statements are the
+//! app's own, read from `.sqlx/`.
 
 use std::{fs, path::Path};
 
 use serde_json::Value;
-use sqlx::{postgres::PgArguments, Arguments};
 
 use crate::helpers::TestApp;
 
@@ -33,26 +37,69 @@ fn list_statements() -> Vec<(String, String, Vec<String>)> {
     found
 }
 
-/// The binds of a first page: the person, every filter off (or `completed`), no cursor.
-fn first_page(user: uuid::Uuid, types: &[String], completed: Option<bool>) -> PgArguments {
-    let mut args = PgArguments::default();
-    let last = types.len() - 1;
-    for (i, ty) in types.iter().enumerate() {
-        match (i, ty.as_str()) {
-            (0, _) => args.add(user).unwrap(),
-            (1, _) => args.add(completed).unwrap(),
-            (8, _) => args.add(Vec::<String>::new()).unwrap(),
-            (i, _) if i == last => args.add(51_i64).unwrap(),
-            (_, "Bool") => args.add(false).unwrap(),
-            (_, "Int2") => args.add(None::<i16>).unwrap(),
-            (_, "Int8") => args.add(None::<i64>).unwrap(),
-            (_, "Text") => args.add(None::<String>).unwrap(),
-            (_, "Date") => args.add(None::<chrono::NaiveDate>).unwrap(),
-            (_, "Timestamptz") => args.add(None::<chrono::DateTime<chrono::Utc>>).unwrap(),
-            (_, other) => panic!("a parameter of type {other} this test does not bind"),
-        }
+/// The row a page starts after: the values of its sort's cursor.
+struct After {
+    created_at: chrono::DateTime<chrono::Utc>,
+    id: i64,
+    due_date: Option<chrono::NaiveDate>,
+    priority: i16,
+    title: String,
+}
+
+/// The arguments of a page, as SQL literals (`execute` takes no bind parameters): the
+/// person, every filter off (or `completed`), and the cursor's values after `after` (none:
+/// a first page). `$10` and on are the cursor's (`limit` last).
+fn page(
+    user: uuid::Uuid,
+    types: &[String],
+    completed: Option<bool>,
+    after: Option<&After>,
+) -> String {
+    fn quoted(text: &str) -> String {
+        format!("'{}'", text.replace('\'', "''"))
     }
-    args
+    fn or_null<T>(value: Option<T>, ty: &str, show: impl Fn(T) -> String) -> String {
+        value.map_or_else(|| format!("null::{ty}"), |v| format!("{}::{ty}", show(v)))
+    }
+    let last = types.len() - 1;
+    let args: Vec<String> = types
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| match (i, ty.as_str()) {
+            (0, _) => format!("'{user}'::uuid"),
+            (1, _) => or_null(completed, "bool", |c| c.to_string()),
+            (8, _) => "'{}'::text[]".to_owned(),
+            (i, _) if i == last => "51".to_owned(),
+            (i, "Bool") if i >= 9 => after.is_some().to_string(),
+            (i, "Date") if i >= 9 => or_null(after.and_then(|a| a.due_date), "date", |d| {
+                quoted(&d.to_string())
+            }),
+            (_, "Timestamptz") => {
+                or_null(after, "timestamptz", |a| quoted(&a.created_at.to_rfc3339()))
+            }
+            (i, "Int2") if i >= 9 => or_null(after, "smallint", |a| a.priority.to_string()),
+            (i, "Text") if i >= 9 => or_null(after, "text", |a| quoted(&a.title)),
+            (i, "Int8") if i >= 9 => or_null(after, "bigint", |a| a.id.to_string()),
+            (_, "Bool") => "false".to_owned(),
+            (_, other) => format!("null::{}", sql_type(other)),
+        })
+        .collect();
+    args.join(", ")
+}
+
+/// The SQL type of a parameter as `.sqlx/` names it.
+fn sql_type(ty: &str) -> &'static str {
+    match ty {
+        "Uuid" => "uuid",
+        "Bool" => "bool",
+        "Int2" => "smallint",
+        "Int8" => "bigint",
+        "Text" => "text",
+        "TextArray" => "text[]",
+        "Date" => "date",
+        "Timestamptz" => "timestamptz",
+        other => panic!("a parameter of type {other} this test does not know"),
+    }
 }
 
 /// Every plan node that reads `tasks`.
@@ -119,7 +166,10 @@ async fn each_sort_reads_its_index_in_order_when_one_person_owns_the_table() {
             "tasks_user_id_created_at_idx",
         ),
         ("t.created_at, t.id", "tasks_user_id_created_at_idx"),
-        ("t.due_date nulls last, t.id", "tasks_user_id_due_date_idx"),
+        (
+            "coalesce(t.due_date, 'infinity'), t.id",
+            "tasks_user_id_due_idx",
+        ),
         (
             "t.priority desc, t.created_at desc, t.id desc",
             "tasks_user_id_priority_idx",
@@ -129,33 +179,86 @@ async fn each_sort_reads_its_index_in_order_when_one_person_owns_the_table() {
     let statements = list_statements();
     assert_eq!(statements.len(), expected.len(), "one statement per sort");
     let mut conn = app.pool.acquire().await.unwrap();
-    // As the app's pool plans: each execution with its values.
-    sqlx::query("set plan_cache_mode = force_custom_plan")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    for (order, index) in expected {
+    for (n, (order, index)) in expected.into_iter().enumerate() {
         let (_, query, types) = statements
             .iter()
             .find(|(o, _, _)| o == order)
             .unwrap_or_else(|| panic!("no list statement ordered by {order}"));
-        for completed in [None, Some(false)] {
-            let plan: Value = sqlx::query_scalar_with(
-                &format!("explain (format json) {query}"),
-                first_page(user.id, types, completed),
-            )
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
-            let mut scans = Vec::new();
-            task_scans(&plan[0]["Plan"], &mut scans);
-            let shown = serde_json::to_string_pretty(&plan).unwrap();
-            assert_eq!(scans.len(), 1, "{order}: one read of tasks\n{shown}");
-            let scan = scans[0];
-            assert!(
-                scan["Node Type"] == "Index Scan" && scan["Index Name"] == index,
-                "{order} (completed {completed:?}): an ordered scan of {index}\n{shown}"
-            );
+        // The row 90% of the way down the list in this order.
+        let (created_at, id, due_date, priority, title) = sqlx::query_as(&format!(
+            "select t.created_at, t.id, t.due_date, t.priority, t.title from tasks t
+             where t.user_id = $1 order by {order} offset 18000 limit 1"
+        ))
+        .bind(user.id)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        let deep = After {
+            created_at,
+            id,
+            due_date,
+            priority,
+            title,
+        };
+        let name = format!("list_{n}");
+        let declared: Vec<&str> = types.iter().map(|t| sql_type(t)).collect();
+        sqlx::raw_sql(&format!(
+            "prepare {name}({}) as {query}",
+            declared.join(", ")
+        ))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        for mode in ["force_custom_plan", "force_generic_plan", "auto"] {
+            sqlx::raw_sql(&format!("set plan_cache_mode = {mode}"))
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            if mode == "auto" {
+                // What a connection of the pool settles on: PostgreSQL plans the first five
+                // executions for their values, then compares.
+                for _ in 0..6 {
+                    sqlx::raw_sql(&format!(
+                        "execute {name}({})",
+                        page(user.id, types, None, None)
+                    ))
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+                }
+            }
+            for (what, completed, after) in [
+                ("first page", None, None),
+                ("active tasks' first page", Some(false), None),
+                ("page at 90%", None, Some(&deep)),
+            ] {
+                let plan: Value = sqlx::query_scalar(&format!(
+                    "explain (analyze, format json) execute {name}({})",
+                    page(user.id, types, completed, after)
+                ))
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+                let mut scans = Vec::new();
+                task_scans(&plan[0]["Plan"], &mut scans);
+                let shown = serde_json::to_string_pretty(&plan).unwrap();
+                let context = format!("{order}, {what}, plan_cache_mode = {mode}");
+                assert_eq!(scans.len(), 1, "{context}: one read of tasks\n{shown}");
+                let scan = scans[0];
+                assert!(
+                    scan["Node Type"] == "Index Scan" && scan["Index Name"] == index,
+                    "{context}: an ordered scan of {index}\n{shown}"
+                );
+                // Rows the scan read: those it returned and those its filter dropped. A page
+                // is 51 rows; the active tasks are sparse among the oldest (80% done there).
+                let read = scan["Actual Rows"].as_i64().unwrap()
+                    + scan["Rows Removed by Filter"].as_i64().unwrap_or(0);
+                let most = if completed.is_some() { 51 * 6 } else { 51 };
+                assert!(
+                    read <= most,
+                    "{context}: read {read} rows for a page of 51 (at most {most})\n{shown}"
+                );
+            }
         }
     }
 }

@@ -85,6 +85,16 @@ impl Scenario {
 
     /// The values bench/pgbench/list.sql binds for this scenario (None = SQL null), as
     /// `Filters::new` in src/tasks/db.rs derives them from the URL.
+    /// pgbench's query mode: how the app sends this page's statement (`tasks::db::Plan`). A
+    /// page of the whole list is a prepared statement (`Plan::Kept`); a searched page an
+    /// unnamed one, planned for its values (`Plan::ForTheseValues`).
+    fn query_mode(self) -> &'static str {
+        match self {
+            Scenario::Search => "extended",
+            Scenario::First | Scenario::Deep => "prepared",
+        }
+    }
+
     fn values(self, list: &ListUser) -> Values {
         let mut v: Values = BTreeMap::new();
         let mut set = |k: &str, val: Option<&str>| {
@@ -574,12 +584,14 @@ impl Runner {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn sql(
         &mut self,
         scenario: &str,
         size: &str,
         script: &str,
         defines: &[String],
+        mode: &str,
         c: usize,
     ) -> Result<Row> {
         let label = format!("{}-{}-c{}", slug(scenario), size, c);
@@ -590,6 +602,7 @@ impl Runner {
             &label,
             script,
             defines,
+            mode,
             c,
             self.warmup(),
             self.window(),
@@ -857,7 +870,7 @@ async fn run() -> Result<()> {
                     })],
                 )
                 .await;
-                r.sql(s.title(), l.label, &script, &defines, c)?;
+                r.sql(s.title(), l.label, &script, &defines, s.query_mode(), c)?;
             }
         }
     }

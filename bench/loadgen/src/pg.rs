@@ -280,6 +280,7 @@ pub fn pgbench(
     label: &str,
     script_text: &str,
     defines: &[String],
+    mode: &str,
     clients: usize,
     warmup: Duration,
     window: Duration,
@@ -297,7 +298,7 @@ pub fn pgbench(
     }
     let total = (warmup + window).as_secs().max(1);
     let mut cmd = Command::new(db.bin.join("pgbench"));
-    cmd.args(["-n", "-M", "prepared", "-j", "1"])
+    cmd.args(["-n", "-M", mode, "-j", "1"])
         .arg("-c")
         .arg(clients.to_string())
         .arg("-T")

@@ -680,8 +680,9 @@ pub fn render(config: &Config, res: &Results) -> String {
     // ---------------------------------------------------------------- list
     w(&mut o, "## The list: app against its SQL\n");
     w(&mut o, "`app` is `GET /api/list_tasks` (JSON, what the hydrated page fetches) with a signed-in session; `SQL` is \
-               the list query plus the counts query from `bench/pgbench/list.sql` under pgbench (`-M prepared`, one \
-               connection per client), for the same person and values. CPU columns: milliseconds of CPU per request \
+               the list query plus the counts query from `bench/pgbench/list.sql` under pgbench (one connection per client; \
+               `-M prepared` for the pages the app runs as prepared statements, `-M extended` for the searched page, \
+               which the app sends unnamed to be planned for its values), for the same person and values. CPU columns: milliseconds of CPU per request \
                spent by the server / PostgreSQL / the load generator (pgbench for SQL rows).\n");
     w(&mut o, "| page | tasks | c | app req/s | SQL tx/s | app ÷ SQL | app p50 ms | SQL p50 ms | app p99 ms | SQL p99 ms | server RSS | app CPU ms/req | SQL CPU ms/tx |");
     w(
