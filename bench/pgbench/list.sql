@@ -45,16 +45,16 @@
                      as "done!"
             from tasks t
             where t.user_id = $1
-              and ($2::bool is null or t.completed = $2)
-              and ($3::smallint is null or t.priority = $3)
+              and coalesce(($2::bool is null or t.completed = $2)
+                and ($3::smallint is null or t.priority = $3)
+                and ($5::date is null or t.due_date >= $5)
+                and ($6::date is null or t.due_date <= $6)
+                and (not $7::bool or t.due_date is null)
+                and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[]), false)
               and ($4::text is null or t.id in (
                     select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
                      where g.user_id = $1 and lower(g.name) = lower($4)))
-              and ($5::date is null or t.due_date >= $5)
-              and ($6::date is null or t.due_date <= $6)
-              and (not $7::bool or t.due_date is null)
               and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
-              and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[])
               and (t.created_at, t.id) < (coalesce($10::timestamptz, 'infinity'), coalesce($11::bigint, 0))
             order by t.created_at desc, t.id desc
             limit $12
