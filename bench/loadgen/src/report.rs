@@ -492,7 +492,7 @@ pub fn render(config: &Config, res: &Results) -> String {
                     "it runs {per:.1} statements per request (measured, see \"What a request costs the database\") \
                      against the 1 of the pgbench script: besides `tasks_page` (the page and its counts in one \
                      statement), every request loads its session, which reads the person's row in the same \
-                     statement; each is a round trip and a parse/plan/execute of its own."
+                     statement; each is a round trip and an execution of its own (both prepared once per connection)."
                 ),
                 None => "besides `tasks_page`, every request loads its session (with the person's row).".to_owned(),
             }
