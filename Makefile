@@ -14,7 +14,7 @@ bench-personal: ## the same on a personal install's data: one person owns nearly
 	BENCH_SMALL_USERS=0 BENCH_OUT=bench/RESULTS-personal.md bench/run.sh
 
 watch:      ## development: rebuild and reload on every change
-	scripts/install-tools.sh && scripts/db.sh start && cargo leptos watch
+	scripts/install-tools.sh && scripts/db.sh start && cargo leptos watch --split
 
 db-start:
 	scripts/db.sh start

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark, in one command (`make bench` runs this):
 #
-#   1. builds the release server (`cargo leptos build --release`) and the load generator
+#   1. builds the release server (`cargo leptos build --release --split`) and the load generator
 #      (bench/loadgen, its own cargo workspace);
 #   2. starts the project-local PostgreSQL and recreates the database $BENCH_DB_NAME;
 #   3. starts the release server on 127.0.0.1:$BENCH_PORT (it applies the migrations), signs
@@ -64,8 +64,8 @@ t0=$SECONDS
 if [ "$BENCH_BUILD" = 1 ]; then
   scripts/install-tools.sh
   export PATH="$root/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH" # wasm-opt for release builds
-  log "building the release server (cargo leptos build --release)"
-  cargo leptos build --release
+  log "building the release server (cargo leptos build --release --split)"
+  cargo leptos build --release --split
 fi
 [ -x "$server_bin" ] || { echo "$server_bin is missing: run without BENCH_BUILD=0" >&2; exit 1; }
 log "building the load generator (bench/loadgen)"

@@ -8,4 +8,4 @@ export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH" # wasm-opt fo
 if [ -z "${DATABASE_URL:-}" ]; then
   scripts/db.sh start
 fi
-exec cargo leptos serve --release
+exec cargo leptos serve --release --split

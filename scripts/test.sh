@@ -35,7 +35,7 @@ step "clippy (browser build, hydrate only: no server code may leak into it)"
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
 step "build (server + WASM)"
-cargo leptos build
+cargo leptos build --split
 
 step "unit and integration tests"
 cargo test --features ssr

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    SsrMode, StaticSegment,
+    lazy_route, Lazy, LazyRoute, SsrMode, StaticSegment,
 };
 
 use crate::{
@@ -67,14 +67,87 @@ pub fn App() -> impl IntoView {
                 <main id="main" class="site-main" tabindex="-1">
                     <Routes fallback=NotFound>
                         <Route path=StaticSegment("") view=TasksPage ssr=SsrMode::Async />
-                        <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::Async />
-                        <Route path=StaticSegment("sign-up") view=SignUpPage ssr=SsrMode::Async />
-                        <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
-                        <Route path=StaticSegment("tags") view=TagsPage ssr=SsrMode::Async />
+                        <Route
+                            path=StaticSegment("sign-in")
+                            view={Lazy::<SignIn>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=StaticSegment("sign-up")
+                            view={Lazy::<SignUp>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=StaticSegment("account")
+                            view={Lazy::<Account>::new()}
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=StaticSegment("tags") view={Lazy::<Tags>::new()} ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>
         </Router>
+    }
+}
+
+// The pages other than the task list, each in a WASM file of its own that the browser
+// fetches the first time it shows the page (`cargo leptos build --split`), so that the task
+// list, where people spend their time, loads only its own code. On the server they render
+// like any page.
+
+/// `/sign-in`.
+struct SignIn;
+
+#[lazy_route]
+impl LazyRoute for SignIn {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <SignInPage /> }.into_any()
+    }
+}
+
+/// `/sign-up`.
+struct SignUp;
+
+#[lazy_route]
+impl LazyRoute for SignUp {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <SignUpPage /> }.into_any()
+    }
+}
+
+/// `/account`.
+struct Account;
+
+#[lazy_route]
+impl LazyRoute for Account {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <AccountPage /> }.into_any()
+    }
+}
+
+/// `/tags`.
+struct Tags;
+
+#[lazy_route]
+impl LazyRoute for Tags {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <TagsPage /> }.into_any()
     }
 }
 

@@ -39,5 +39,6 @@ pub mod telemetry;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // `hydrate_lazy`: a lazy route (app.rs) first loads its WASM file, then hydrates.
+    leptos::mount::hydrate_lazy(app::App);
 }

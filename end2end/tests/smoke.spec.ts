@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { collectErrors, hydrated, screenshot } from './support';
+import { collectErrors, hydrated, screenshot, signUp } from './support';
 
 test.describe('with JavaScript off', () => {
   test.use({ javaScriptEnabled: false });
@@ -58,3 +58,23 @@ for (const [name, viewport] of [
     await screenshot(page, `sign-in-${name}`);
   });
 }
+
+test('the task page loads only its own code; another page fetches its part when first shown', async ({ page }) => {
+  const errors = collectErrors(page);
+  const split: string[] = [];
+  page.on('request', (r) => {
+    const name = new URL(r.url()).pathname.split('/').pop() ?? '';
+    if (name.endsWith('.wasm') && name !== 'tasklist.wasm') split.push(name);
+  });
+  await signUp(page);
+  split.length = 0;
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Your tasks' })).toBeVisible();
+  expect(split).toEqual([]);
+
+  await page.getByRole('link', { name: 'Manage tags' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Tags' })).toBeVisible();
+  expect(split.some((name) => name.includes('tags_view'))).toBe(true);
+  expect(errors).toEqual([]);
+});

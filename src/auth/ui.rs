@@ -101,16 +101,24 @@ pub fn RequireUser(#[prop(optional)] forms: Vec<FormState>, children: ChildrenFn
     let user = expect_context::<CurrentUser>().0;
     let children = StoredValue::new(children);
     let forms = StoredValue::new(forms);
+    // The page this guards. The person can go while the app is already on its way elsewhere
+    // (deleting the account leads to the sign-up page, whose code may still be loading): the
+    // page is then leaving, and sending its visitor to sign in would cut that way short.
+    let page = StoredValue::new(here());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let page = page.get_value();
                 for form in forms.get_value() {
                     form.loaded().await;
                 }
                 match user.await {
                     Ok(Some(_)) => Either::Left(children.with_value(|c| c())),
+                    Ok(None) | Err(AppError::Unauthorized) if here() != page => {
+                        Either::Right(().into_any())
+                    }
                     Ok(None) | Err(AppError::Unauthorized) => {
-                        let path = format!("/sign-in?next={}", encode_query_value(&here()));
+                        let path = format!("/sign-in?next={}", encode_query_value(&page));
                         Either::Right(view! { <Redirect path /> }.into_any())
                     }
                     Err(e) => Either::Right(view! { <ErrorNotice error=e /> }.into_any()),
