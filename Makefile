@@ -10,8 +10,8 @@ test:       ## every check and test (fmt, sqlx, clippy, unit, integration, Playw
 bench:      ## build, seed and benchmark the release app; rewrites bench/RESULTS.md (~15 min)
 	bench/run.sh
 
-bench-personal: ## the same on a personal install's data: one person owns nearly every task
-	BENCH_SMALL_USERS=0 BENCH_OUT=bench/RESULTS-personal.md bench/run.sh
+bench-personal: ## the same on a personal install's data: one person owns most tasks
+	BENCH_SMALL_USERS=200 BENCH_OUT=bench/RESULTS-personal.md bench/run.sh
 
 watch:      ## development: rebuild and reload on every change
 	scripts/install-tools.sh && scripts/db.sh start && cargo leptos watch --split

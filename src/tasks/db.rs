@@ -4,11 +4,12 @@
 //!
 //! The list has one query per sort order. Each takes every filter as a bind parameter that
 //! may be null ("no filter"), and its cursor as one row comparison with the sort's index
-//! columns, whose bounds default to "before everything" on a first page. Each is a prepared
-//! statement that PostgreSQL may plan once for every value (`plan_cache_mode = auto`, see
-//! `startup::connect`): the plan it settles on reads the sort's index in order from the
-//! cursor's place (index condition) and stops after a page, whatever the filters, which are
-//! checked on the rows it reads. `tests/api/plans.rs` holds every statement to that.
+//! columns, whose bounds default to "before everything" on a first page. A page of the whole
+//! list (or of its active or done tasks) runs as a prepared statement that PostgreSQL may
+//! plan once for every value (`plan_cache_mode = auto`, see `startup::connect`): that plan
+//! reads the sort's index in order from the cursor's place (an index condition) and stops
+//! after a page. A page with a tag or a search is planned for its values (`Plan`).
+//! `tests/api/plans.rs` holds every statement to that.
 //!
 //! Tag names and titles are folded in one place only, PostgreSQL's `lower()`: the unique
 //! index of tag names, the tag filter, tag linking and the title sort all use it on both
@@ -33,8 +34,8 @@ use super::{
 use crate::config::Quotas;
 
 /// A row of `task_query!`: one task, and the counts of its owner's whole list. The column
-/// names are those of the statement, type annotations included (`per_execution` reads rows
-/// by them).
+/// names are those of the statement, type annotations included (`FetchPage` reads a row by
+/// them when it sends the statement unnamed).
 #[derive(sqlx::FromRow)]
 struct PageRow {
     id: i64,
@@ -185,9 +186,10 @@ impl Filters {
 /// How PostgreSQL plans a page's statement.
 #[derive(Clone, Copy)]
 enum Plan {
-    /// As a prepared statement: planned for every value at once once it has run a few times
-    /// (`plan_cache_mode = auto`). A page of the whole list or of its active or done tasks:
-    /// the plan reads the sort's index from the cursor and stops after a page, for any list.
+    /// As a prepared statement, which PostgreSQL plans for every value at once after a few
+    /// executions if that plan costs no more (`plan_cache_mode = auto`). For a page of the
+    /// whole list or of its active or done tasks: that plan reads the sort's index from the
+    /// cursor and stops after a page, however long the list.
     Kept,
     /// As an unnamed statement, planned for the values of this execution (one more round
     /// trip). A page of a tag or a search, whose matches may be a few among many: a plan made
