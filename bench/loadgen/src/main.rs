@@ -83,8 +83,6 @@ impl Scenario {
         }
     }
 
-    /// The values bench/pgbench/list.sql binds for this scenario (None = SQL null), as
-    /// `Filters::new` in src/tasks/db.rs derives them from the URL.
     /// pgbench's query mode: how the app sends this page's statement (`tasks::db::Plan`). A
     /// page of the whole list is a prepared statement (`Plan::Kept`); a searched page an
     /// unnamed one, planned for its values (`Plan::ForTheseValues`).
@@ -95,6 +93,8 @@ impl Scenario {
         }
     }
 
+    /// The values bench/pgbench/list.sql binds for this scenario (None = SQL null), as
+    /// `Filters::new` in src/tasks/db.rs derives them from the URL.
     fn values(self, list: &ListUser) -> Values {
         let mut v: Values = BTreeMap::new();
         let mut set = |k: &str, val: Option<&str>| {
