@@ -538,7 +538,7 @@ pub fn render(config: &Config, res: &Results) -> String {
              checked, {} /s turned away with 503 and `Retry-After`, after which each such client waits as told), \
              the list's p50 goes from {} to {} ms and its p99 from {} to {} ms ({:.2}×). Password work runs on \
              `PASSWORD_HASH_THREADS` threads of its own (default: one fewer than the {} cores, at least one), at \
-             nice 10, each reusing one argon2 memory block, so a core is always left to everything else; at most \
+             nice 10 with a 0.1 ms time slice, each reusing one argon2 memory block, so a core is always left to everything else; at most \
              `PASSWORD_HASH_QUEUE` more checks wait and the rest are refused at once, before anything is counted. {}",
             if met { "met" } else { "missed" },
             config.sign_in_concurrency, f1(*si), f1(*busy), ms(*p50a), ms(*p50b), ms(*a), ms(*b), b / a, m.nproc,
