@@ -3,7 +3,7 @@
 //! Every control is a real form that posts to its server function, so the page works with
 //! JavaScript off (the server redirects back). Hydrated, the same forms are intercepted:
 //! the change shows at once (optimistic) and is rolled back with a message if the server
-//! refuses it.
+//! refuses it; a delete alone waits for the server (see `Store::delete`).
 //!
 //! Rooms: this file is the page and its data; `store` the list as shown and its changes;
 //! `list` the list, its controls and footer; `form` the task form, for adding and editing.
