@@ -19,6 +19,9 @@ pub struct Quotas {
 pub struct Config {
     /// `DATABASE_URL`; when unset, the project-local cluster of `scripts/db.sh`.
     pub database_url: DatabaseUrl,
+    /// `DATABASE_LISTEN_URL`: where the live updates' LISTEN connection goes, when not to
+    /// `DATABASE_URL` (a transaction pooler cannot LISTEN: give a direct connection here).
+    pub database_listen_url: Option<DatabaseUrl>,
     /// `DATABASE_MAX_CONNECTIONS`, default 15.
     pub db_max_connections: u32,
     /// `DATABASE_ACQUIRE_TIMEOUT_SECS`, default 5: how long a request waits for a free
@@ -63,6 +66,11 @@ pub struct Config {
     /// `PASSWORD_HASH_QUEUE`, default 16: password checks that may wait for a thread;
     /// past that a sign-in is answered 503 with `Retry-After` at once.
     pub password_queue: usize,
+    /// `LIVE_MAX_STREAMS`, default 10,000: live streams one instance holds open at once.
+    pub live_max_streams: usize,
+    /// `LIVE_MAX_STREAMS_PER_USER`, default 20: live streams one person may hold open on one
+    /// instance (a browser shares one among its tabs).
+    pub live_max_streams_per_user: usize,
 }
 
 /// A connection string whose password never reaches a log.
@@ -90,6 +98,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &self.database_url)
+            .field("database_listen_url", &self.database_listen_url)
             .field("db_max_connections", &self.db_max_connections)
             .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("site_addr", &self.leptos.site_addr)
@@ -109,6 +118,8 @@ impl fmt::Debug for Config {
             .field("max_tags_per_user", &self.max_tags_per_user)
             .field("password_threads", &self.password_threads)
             .field("password_queue", &self.password_queue)
+            .field("live_max_streams", &self.live_max_streams)
+            .field("live_max_streams_per_user", &self.live_max_streams_per_user)
             .finish_non_exhaustive()
     }
 }
@@ -146,6 +157,17 @@ impl Config {
                 name: "DATABASE_URL",
                 reason: "must start with postgres:// or postgresql://".into(),
             });
+        }
+        let database_listen_url = lookup("DATABASE_LISTEN_URL")
+            .map(|url| url.trim().to_owned())
+            .filter(|url| !url.is_empty());
+        if let Some(url) = &database_listen_url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(ConfigError::Invalid {
+                    name: "DATABASE_LISTEN_URL",
+                    reason: "must start with postgres:// or postgresql://".into(),
+                });
+            }
         }
         let db_max_connections =
             parse_number(&lookup, "DATABASE_MAX_CONNECTIONS", 15u32, 1..=1000)?;
@@ -190,7 +212,15 @@ impl Config {
                 1..=1024,
             )?,
             password_queue: parse_number(&lookup, "PASSWORD_HASH_QUEUE", 16usize, 0..=100_000)?,
+            live_max_streams: parse_number(&lookup, "LIVE_MAX_STREAMS", 10_000usize, 1..=1_000_000)?,
+            live_max_streams_per_user: parse_number(
+                &lookup,
+                "LIVE_MAX_STREAMS_PER_USER",
+                20usize,
+                1..=10_000,
+            )?,
             database_url: DatabaseUrl::new(database_url),
+            database_listen_url: database_listen_url.map(DatabaseUrl::new),
             db_max_connections,
             db_acquire_timeout: parse_secs(&lookup, "DATABASE_ACQUIRE_TIMEOUT_SECS", 5, 1..=120)?,
             leptos,

@@ -19,6 +19,10 @@ pub enum AppError {
     /// Missing, or not yours: the same answer, so existence is never confirmed.
     #[error("That item was not found.")]
     NotFound,
+    /// The item changed since the version the request was based on (another tab, device
+    /// or program wrote first); nothing was written.
+    #[error("It was changed elsewhere in the meantime, so your change was not saved.")]
+    Conflict,
     #[error("Too many attempts. Please wait a few minutes and try again.")]
     TooManyRequests,
     /// The database is away or every connection is busy: retrying later will work.
@@ -137,6 +141,7 @@ mod ssr {
                 Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 Self::Unauthorized => StatusCode::UNAUTHORIZED,
                 Self::NotFound => StatusCode::NOT_FOUND,
+                Self::Conflict => StatusCode::CONFLICT,
                 Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
                 Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod forms;
+pub mod live;
 pub mod paging;
 pub mod tags;
 pub mod tasks;

@@ -1,7 +1,7 @@
 //! Builds the server: database pool and migrations, the router with its middleware, and a
 //! serve loop that finishes in-flight requests on SIGINT/SIGTERM.
 
-use std::{future::Future, net::SocketAddr, str::FromStr, time::Duration};
+use std::{future::Future, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
 
 use axum::{
     extract::{Request, State},
@@ -34,6 +34,7 @@ use crate::{
     config::{Config, Quotas},
     error::AppError,
     health,
+    live::{self, hub::Hub},
     security::{self, SiteSecurity},
     state::{AppState, SessionSettings},
 };
@@ -60,6 +61,8 @@ pub struct Application {
     router: Router,
     pool: PgPool,
     cleanup: JoinHandle<()>,
+    live: Arc<Hub>,
+    listener_task: JoinHandle<()>,
 }
 
 impl Application {
@@ -89,7 +92,19 @@ impl Application {
             limits.window,
             config.cleanup_interval,
         ));
+        let live = Hub::new(live::hub::StreamLimits {
+            per_user: config.live_max_streams_per_user,
+            total: config.live_max_streams,
+        });
+        let listen_url = config
+            .database_listen_url
+            .as_ref()
+            .unwrap_or(&config.database_url)
+            .expose()
+            .to_owned();
+        let listener_task = tokio::spawn(live::listener::run(listen_url, live.clone()));
         let state = AppState {
+            live: live.clone(),
             leptos_options,
             pool: pool.clone(),
             passwords: Passwords::new(config.password_threads, config.password_queue),
@@ -121,6 +136,8 @@ impl Application {
             router: router(state, store, config.request_timeout),
             pool,
             cleanup,
+            live,
+            listener_task,
         })
     }
 
@@ -143,18 +160,24 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes, then lets in-flight requests finish (live streams
+    /// end at once: the browser connects again, to another instance).
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let live = self.live.clone();
         let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            live.close();
+        })
         .await;
+        self.listener_task.abort();
         self.cleanup.abort();
         self.pool.close().await;
         served
@@ -215,6 +238,7 @@ pub fn router(state: AppState, store: session::Store, request_timeout: Duration)
     // Each `.layer` wraps the ones before it: the last is the outermost.
     let app = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/api/events", get(live::stream::events))
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
             shell(leptos_options.clone())
         })

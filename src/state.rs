@@ -2,7 +2,7 @@
 //! from a server function. It lies below every capability (auth, tasks) and above the
 //! services it holds, so none of them has to import the server's start-up to find it.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::extract::FromRef;
 use leptos::{config::LeptosOptions, prelude::use_context};
@@ -13,6 +13,7 @@ use crate::{
     client::TrustedProxies,
     config::Quotas,
     error::AppError,
+    live::hub::Hub,
     security::SiteSecurity,
 };
 
@@ -27,6 +28,8 @@ pub struct AppState {
     pub site: SiteSecurity,
     pub trusted_proxies: TrustedProxies,
     pub quotas: Quotas,
+    /// The open live streams of this instance.
+    pub live: Arc<Hub>,
 }
 
 /// The state of this request's server, from the Leptos context (`startup` provides it).

@@ -208,6 +208,15 @@ fn store_error(err: tower_sessions::session::Error) -> AppError {
 pub async fn current_user() -> Result<Option<User>, AppError> {
     let state = app_state()?;
     let session = current_session().await?;
+    Ok(signed_in(&session, &state.sessions).await?.map(|(user, _)| user))
+}
+
+/// `current_user` for any handler that has the session: the signed-in person and the epoch
+/// their session was signed in at, or `None`.
+pub async fn signed_in(
+    session: &Session,
+    settings: &SessionSettings,
+) -> Result<Option<(User, i32)>, AppError> {
     let Some(mut auth) = session
         .get::<SessionUser>(AUTH_KEY)
         .await
@@ -219,12 +228,11 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
         .get::<LoadedUser>(USER_KEY)
         .await
         .map_err(store_error)?;
-    let settings = &state.sessions;
     let now = now();
     let expired = now.saturating_sub(auth.signed_in_at) > settings.absolute.as_secs()
         || now.saturating_sub(auth.seen_at) > settings.idle.as_secs();
     let user = loaded.filter(|l| !expired && l.user.id == auth.user_id && l.epoch == auth.epoch);
-    let Some(LoadedUser { user, .. }) = user else {
+    let Some(LoadedUser { user, epoch }) = user else {
         session.flush().await.map_err(store_error)?;
         return Ok(None);
     };
@@ -234,7 +242,32 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
         auth.seen_at = now;
         session.insert(AUTH_KEY, &auth).await.map_err(store_error)?;
     }
-    Ok(Some(user))
+    Ok(Some((user, epoch)))
+}
+
+/// Whether the session `id` of `user`, signed in at `epoch`, is still signed in: its row is
+/// there and unexpired, and no password change has moved the epoch on since. For what
+/// outlives a request (a live stream).
+pub async fn still_signed_in(
+    pool: &PgPool,
+    id: &Id,
+    user: Uuid,
+    epoch: i32,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"
+        select exists (
+          select 1 from sessions s join users u on u.id = s.user_id
+          where s.id = $1 and s.user_id = $2 and s.expiry_date > $3 and u.session_epoch = $4
+        ) as "alive!"
+        "#,
+        id.to_string(),
+        user,
+        OffsetDateTime::now_utc(),
+        epoch,
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// The signed-in user, or `Unauthorized`. Every server function that is not public starts here.

@@ -32,6 +32,7 @@ impl From<db::WriteError> for AppError {
                      delete some on the Tags page."
                 ),
             ),
+            db::WriteError::Stale(_) => AppError::Conflict,
             db::WriteError::Db(err) => AppError::from(err),
         }
     }
@@ -91,14 +92,30 @@ pub async fn add_task(#[server(flatten)] task: TaskForm) -> Result<Task, AppErro
     finish("add_task", &task.fields(), result).await
 }
 
-/// Changes every field of the caller's task `id` to `task`'s.
+/// The caller's task `id` as it is now.
+#[server(prefix = "/api", endpoint = "get_task", input = GetUrl)]
+pub async fn get_task(id: i64) -> Result<Task, AppError> {
+    let user = require_user().await?;
+    let state = app_state()?;
+    db::task(&state.pool, user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Changes every field of the caller's task `id` to `task`'s. With `version` (the one the
+/// edit was based on; the page always sends it), a task that has changed since is left as it
+/// is and the answer is `Conflict`.
 #[server(prefix = "/api", endpoint = "update_task")]
-pub async fn update_task(id: i64, #[server(flatten)] task: TaskForm) -> Result<Task, AppError> {
+pub async fn update_task(
+    id: i64,
+    version: Option<i32>,
+    #[server(flatten)] task: TaskForm,
+) -> Result<Task, AppError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
         let input = TaskInput::parse(&task)?;
-        let task = db::update_task(&state.pool, user.id, id, &input, state.quotas)
+        let task = db::update_task(&state.pool, user.id, id, version, &input, state.quotas)
             .await?
             .ok_or(AppError::NotFound)?;
         redirect_back(&["edit"]);
@@ -115,19 +132,26 @@ pub async fn update_task(id: i64, #[server(flatten)] task: TaskForm) -> Result<T
     .await
 }
 
+/// Marks the caller's task `id` done or not done; with `version`, only if it has not changed
+/// since (else `Conflict`).
 #[server(prefix = "/api", endpoint = "set_task_completed")]
-pub async fn set_task_completed(id: i64, completed: bool) -> Result<Task, AppError> {
+pub async fn set_task_completed(
+    id: i64,
+    completed: bool,
+    version: Option<i32>,
+) -> Result<Task, AppError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let task = db::set_completed(&state.pool, user.id, id, completed)
+        let task = db::set_completed(&state.pool, user.id, id, version, completed)
             .await?
             .ok_or(AppError::NotFound)?;
         redirect_back(&["edit"]);
         Ok(task)
     }
     .await;
-    finish("task_action", &[], result).await
+    // The task's id is kept with a refused plain post, so the page marks that task.
+    finish("task_action", &[("id", &id.to_string())], result).await
 }
 
 /// Marks all of the caller's tasks done (or all not done). Returns how many changed.

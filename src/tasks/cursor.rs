@@ -176,6 +176,7 @@ mod tests {
             tags: vec![],
             created_at: DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap(),
             updated_at: DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap(),
+            version: 1,
         }
     }
 

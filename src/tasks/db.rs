@@ -51,6 +51,7 @@ struct PageRow {
     created_at: DateTime<Utc>,
     #[sqlx(rename = "updated_at: _")]
     updated_at: DateTime<Utc>,
+    version: i32,
     #[sqlx(rename = "active!")]
     active: i64,
     #[sqlx(rename = "done!")]
@@ -69,6 +70,7 @@ impl From<PageRow> for Task {
             tags: r.tags,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            version: r.version,
         }
     }
 }
@@ -136,7 +138,7 @@ macro_rules! task_query {
                    coalesce((select array_agg(g.name order by lower(g.name))
                                from task_tags tt join tags g on g.id = tt.tag_id
                               where tt.task_id = t.id), '{}') as "tags!",
-                   t.created_at as "created_at: _", t.updated_at as "updated_at: _",
+                   t.created_at as "created_at: _", t.updated_at as "updated_at: _", t.version,
                    coalesce((select c.active from task_counts c where c.user_id = $1), 0)
                      as "active!",
                    coalesce((select c.completed from task_counts c where c.user_id = $1), 0)
@@ -432,12 +434,33 @@ async fn set_tags(
     Ok(())
 }
 
-/// Why a write was not made: a quota, or the database.
+/// Why a write was not made: a quota, a stale version, or the database.
 #[derive(Debug)]
 pub enum WriteError {
     TooManyTasks(i64),
     TooManyTags(i64),
+    /// The task has moved on from the version the write was based on; this is it now.
+    Stale(Box<Task>),
     Db(sqlx::Error),
+}
+
+/// `user`'s task `id`, or `None`.
+pub async fn task(pool: &PgPool, user: Uuid, id: i64) -> Result<Option<Task>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    task_by_id(&mut conn, user, id).await
+}
+
+/// After a conditional write changed no row: `Stale` with the task as it is now, or `None`
+/// when `user` has no task `id`.
+async fn stale_or_missing(
+    conn: &mut PgConnection,
+    user: Uuid,
+    id: i64,
+) -> Result<Option<Task>, WriteError> {
+    match task_by_id(conn, user, id).await? {
+        Some(now) => Err(WriteError::Stale(Box::new(now))),
+        None => Ok(None),
+    }
 }
 
 impl From<sqlx::Error> for WriteError {
@@ -489,11 +512,13 @@ pub async fn insert_task(
     Ok(task)
 }
 
-/// `None` when `user` has no task `id`.
+/// `None` when `user` has no task `id`; `Stale` when `based_on` is given and the task is no
+/// longer at that version (nothing is written).
 pub async fn update_task(
     pool: &PgPool,
     user: Uuid,
     id: i64,
+    based_on: Option<i32>,
     task: &TaskInput,
     quotas: Quotas,
 ) -> Result<Option<Task>, WriteError> {
@@ -501,7 +526,7 @@ pub async fn update_task(
     let updated = sqlx::query_scalar!(
         r#"
         update tasks set title = $3, description = $4, priority = $5, due_date = $6
-        where user_id = $1 and id = $2
+        where user_id = $1 and id = $2 and ($7::int is null or version = $7)
         returning id
         "#,
         user,
@@ -510,11 +535,12 @@ pub async fn update_task(
         task.description.as_deref(),
         task.priority.as_i16(),
         task.due_date as _,
+        based_on,
     )
     .fetch_optional(&mut *tx)
     .await?;
     if updated.is_none() {
-        return Ok(None);
+        return stale_or_missing(&mut tx, user, id).await;
     }
     set_tags(&mut tx, user, id, &task.tags, quotas).await?;
     let task = task_by_id(&mut tx, user, id).await?;
@@ -522,27 +548,35 @@ pub async fn update_task(
     Ok(task)
 }
 
-/// `None` when `user` has no task `id`. One statement.
+/// `None` when `user` has no task `id`; `Stale` when `based_on` is given and the task is no
+/// longer at that version (nothing is written). One statement when it is written.
 pub async fn set_completed(
     pool: &PgPool,
     user: Uuid,
     id: i64,
+    based_on: Option<i32>,
     completed: bool,
-) -> Result<Option<Task>, sqlx::Error> {
+) -> Result<Option<Task>, WriteError> {
+    let mut conn = pool.acquire().await?;
     let rows = task_query!(@statement
         with r#"
             with changed as (
-              update tasks set completed = $3 where user_id = $1 and id = $2 returning *
+              update tasks set completed = $3
+              where user_id = $1 and id = $2 and ($4::int is null or version = $4)
+              returning *
             )"#
         from "changed"
         [r#"
               and t.id = $2"#]
         order by "t.id" limit "1",
-        user, id, completed,
+        user, id, completed, based_on,
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(page(rows).0.pop())
+    match page(rows).0.pop() {
+        Some(task) => Ok(Some(task)),
+        None => stale_or_missing(&mut conn, user, id).await,
+    }
 }
 
 /// Marks every one of `user`'s tasks done (or not done); returns how many changed.

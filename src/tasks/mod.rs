@@ -55,6 +55,9 @@ pub struct Task {
     pub tags: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Moved on by every change: an edit or a toggle names the version it was based on and is
+    /// refused (`AppError::Conflict`) when the task has moved on since.
+    pub version: i32,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

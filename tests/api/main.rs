@@ -10,6 +10,7 @@ mod health;
 #[allow(dead_code)] // not every test binary module uses every helper
 mod helpers;
 mod list;
+mod live;
 mod pages;
 mod plans;
 mod schema;

@@ -8,6 +8,7 @@ use leptos::{either::Either, ev, html, prelude::*, server_fn::ServerFn};
 use web_sys::HtmlFormElement;
 
 use crate::{
+    error::AppError,
     forms::{
         field_value, focus_field, prevent, set_field_value, Control, Field, FormAlert, FormState,
     },
@@ -186,12 +187,24 @@ pub(crate) fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
     let form = store.forms.edit;
     let id = task.id;
     let form_ref = NodeRef::<html::Form>::new();
-    // What was typed before a failed plain post, if it was this task.
-    let values = if form.kept_value("id") == Some(id.to_string()) {
-        kept_or(form, task_values(&task))
-    } else {
-        task_values(&task)
+    let version = task.version;
+    // What was typed before a refused change of this task: kept by the store (hydrated) or
+    // by the refused plain post.
+    let draft = store
+        .draft
+        .try_update_value(|d| d.take_if(|(of, _)| *of == id))
+        .flatten();
+    let values = match draft {
+        Some((_, typed)) => typed,
+        None if form.kept_value("id") == Some(id.to_string()) => kept_or(form, task_values(&task)),
+        None => task_values(&task),
     };
+    let now = format!(
+        "It now reads “{}”{}. Your version is in the form: save it to replace theirs, or cancel \
+         to keep it as it is.",
+        task.title,
+        if task.completed { " and is done" } else { "" },
+    );
     let cancel = move || {
         store.editing.set(None);
         store.forms.edit_result.set(None);
@@ -229,7 +242,11 @@ pub(crate) fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
         <form method="post" action=UpdateTask::url() class="edit-task" node_ref=form_ref
             on:submit=on_submit on:keydown=on_keydown>
             <input type="hidden" name="id" value=id />
+            <input type="hidden" name="version" value=version />
             <TaskFields form values id_prefix=format!("edit-{id}") title_label="Title" />
+            <Show when=move || form.error() == Some(AppError::Conflict)>
+                <p class="conflict">{now.clone()}</p>
+            </Show>
             <div class="edit-actions">
                 <button type="submit" class="primary">"Save"</button>
                 <a

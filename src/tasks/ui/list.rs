@@ -5,6 +5,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::components::{Form, A};
 
 use crate::{
+    error::AppError,
     forms::{prevent, FormAlert},
     tags::Tag,
     tasks::{
@@ -71,6 +72,9 @@ pub(crate) fn TaskList(
         tz_offset: RwSignal::new(None),
         next_temp_id: StoredValue::new(-1),
         forms,
+        conflict: RwSignal::new(None),
+        draft: StoredValue::new(None),
+        refreshing: StoredValue::new(None),
     };
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
@@ -299,6 +303,14 @@ pub(crate) fn TaskItem(task: Task, store: Store) -> impl IntoView {
     let task = StoredValue::new(task);
     let title = task.with_value(|t| t.title.clone());
     let completed = task.with_value(|t| t.completed);
+    let version = task.with_value(|t| t.version);
+    // A change refused because the task had changed elsewhere: hydrated, the store marks it;
+    // without JavaScript, the refused post's kept error names this task.
+    let conflicted = move || {
+        store.conflict.get() == Some(id)
+            || (store.forms.action.error() == Some(AppError::Conflict)
+                && store.forms.action.kept_value("id") == Some(id.to_string()))
+    };
     let edit_href = store
         .view
         .with_value(|v| v.href(&[("edit", &id.to_string())]));
@@ -336,6 +348,7 @@ pub(crate) fn TaskItem(task: Task, store: Store) -> impl IntoView {
                             }
                         >
                             <input type="hidden" name="id" value=id />
+                            <input type="hidden" name="version" value=version />
                             <input type="hidden" name="completed" value=(!completed).to_string() />
                             <input
                                 type="checkbox"
@@ -382,6 +395,12 @@ pub(crate) fn TaskItem(task: Task, store: Store) -> impl IntoView {
                                     {move || created_label(&task.created_at, store.tz_offset.get())}
                                 </time>
                             </div>
+                            <Show when=conflicted>
+                                <p class="conflict" role="alert">
+                                    "This task was changed elsewhere, so your change was not saved. \
+                                     It shows as it is now."
+                                </p>
+                            </Show>
                         </div>
                         <div class="task-actions">
                             <a

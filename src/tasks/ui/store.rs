@@ -7,8 +7,16 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     error::AppError,
     forms::FormState,
-    tasks::{api::list_tasks, input::TaskInput, list::ListQuery, Counts, Task, TaskPage},
+    tasks::{
+        api::{get_task, list_tasks},
+        input::{TaskForm, TaskInput},
+        list::ListQuery,
+        Counts, Task, TaskPage,
+    },
 };
+
+/// The most pages a refresh reads again to cover what the page shows (50 tasks each).
+const REFRESH_MAX_PAGES: usize = 10;
 /// The forms of the page and their latest (hydrated) results.
 #[derive(Clone, Copy)]
 pub(crate) struct Forms {
@@ -33,6 +41,13 @@ pub(crate) struct Store {
     pub(crate) tz_offset: RwSignal<Option<i64>>,
     pub(crate) next_temp_id: StoredValue<i64>,
     pub(crate) forms: Forms,
+    /// The task whose last change was refused because it had changed elsewhere: it shows
+    /// as it is now, with a note beside it.
+    pub(crate) conflict: RwSignal<Option<i64>>,
+    /// What the person had typed in an edit refused that way, put back into its form.
+    pub(crate) draft: StoredValue<Option<(i64, TaskForm)>>,
+    /// A refresh is running (`Some(false)`), or running and asked for again (`Some(true)`).
+    pub(crate) refreshing: StoredValue<Option<bool>>,
 }
 
 impl Store {
@@ -54,6 +69,20 @@ impl Store {
             .with_untracked(|ts| ts.iter().find(|t| t.id == id).cloned())
     }
 
+    /// After a change of `id` was refused as stale: shows the task as it is now, marked as
+    /// changed elsewhere (or drops it, if it was deleted meanwhile).
+    async fn show_current(&self, id: i64) {
+        match get_task(id).await {
+            Ok(task) => {
+                self.replace(task);
+                self.conflict.set(Some(id));
+            }
+            Err(AppError::NotFound) => self.tasks.update(|ts| ts.retain(|t| t.id != id)),
+            Err(error) => self.report(error),
+        }
+        self.refresh();
+    }
+
     pub(crate) fn toggle(&self, id: i64, completed: bool) {
         let store = *self;
         let Some(before) = self.find(id) else {
@@ -63,6 +92,7 @@ impl Store {
             return;
         }
         self.forms.action_result.set(None);
+        self.conflict.set(None);
         self.tasks.update(|ts| {
             if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
                 t.completed = completed;
@@ -70,8 +100,14 @@ impl Store {
         });
         self.counts.update(|c| shift(c, completed, 1));
         spawn_local(async move {
-            match crate::tasks::api::set_task_completed(id, completed).await {
+            let based_on = Some(before.version);
+            match crate::tasks::api::set_task_completed(id, completed, based_on).await {
                 Ok(task) => store.replace(task),
+                Err(AppError::Conflict) => {
+                    store.replace(before);
+                    store.counts.update(|c| shift(c, !completed, 1));
+                    store.show_current(id).await;
+                }
                 Err(error) => {
                     store.replace(before);
                     store.counts.update(|c| shift(c, !completed, 1));
@@ -160,6 +196,7 @@ impl Store {
                     tags: input.sorted_tags(),
                     created_at: now,
                     updated_at: now,
+                    version: 0,
                 },
             )
         });
@@ -198,15 +235,85 @@ impl Store {
         });
         self.editing.set(None);
         self.forms.edit_result.set(None);
+        self.conflict.set(None);
         let form = input.form();
         spawn_local(async move {
-            match crate::tasks::api::update_task(id, form).await {
+            match crate::tasks::api::update_task(id, Some(before.version), form.clone()).await {
                 Ok(task) => store.replace(task),
+                Err(AppError::Conflict) => {
+                    // The form opens again with what was typed, beside the task as it is now.
+                    store.draft.set_value(Some((id, form)));
+                    store.replace(before);
+                    store.show_current(id).await;
+                    store.forms.edit_result.set(Some(Err(AppError::Conflict)));
+                    store.editing.set(Some(id));
+                }
                 Err(error) => {
                     store.replace(before);
                     store.forms.edit_result.set(Some(Err(error)));
                     store.editing.set(Some(id));
                 }
+            }
+        });
+    }
+
+    /// Reads the list again as far as the page shows it (changes made elsewhere arrived),
+    /// keeping what is the person's own for now: tasks still being added, and the task being
+    /// edited as it was when the edit began (saving it then meets the conflict, if any). Runs
+    /// once at a time; asked again meanwhile, it runs once more after.
+    pub(crate) fn refresh(&self) {
+        let store = *self;
+        if let Some(again) = self.refreshing.get_value() {
+            if !again {
+                self.refreshing.set_value(Some(true));
+            }
+            return;
+        }
+        self.refreshing.set_value(Some(false));
+        spawn_local(async move {
+            let shown = store
+                .tasks
+                .with_untracked(|ts| ts.iter().filter(|t| t.id > 0).count())
+                .max(1);
+            let view = store.view.get_value();
+            let mut fresh = Vec::new();
+            let mut after = None;
+            let mut last = None;
+            for _ in 0..REFRESH_MAX_PAGES {
+                match fetch_page(view.clone(), after.take()).await {
+                    Ok(page) => {
+                        fresh.extend(page.tasks);
+                        let more = page.next_cursor.clone();
+                        last = Some((page.counts, page.next_cursor));
+                        match more {
+                            Some(cursor) if fresh.len() < shown => after = Some(cursor),
+                            _ => break,
+                        }
+                    }
+                    Err(error) => {
+                        store.report(error);
+                        break;
+                    }
+                }
+            }
+            if let Some((counts, next_cursor)) = last {
+                let editing = store.editing.get_untracked();
+                store.tasks.update(|ts| {
+                    if let Some(mine) = editing.and_then(|e| ts.iter().find(|t| t.id == e)) {
+                        if let Some(slot) = fresh.iter_mut().find(|t| t.id == mine.id) {
+                            *slot = mine.clone();
+                        }
+                    }
+                    let adding = ts.iter().filter(|t| t.id < 0).cloned();
+                    *ts = adding.chain(fresh).collect();
+                });
+                store.counts.set(counts);
+                store.next_cursor.set(next_cursor);
+            }
+            let again = store.refreshing.get_value() == Some(true);
+            store.refreshing.set_value(None);
+            if again {
+                store.refresh();
             }
         });
     }
