@@ -33,12 +33,23 @@ pub enum Change {
     Resync,
 }
 
+#[cfg(feature = "hydrate")]
+pub mod browser;
 #[cfg(feature = "ssr")]
 pub mod hub;
 #[cfg(feature = "ssr")]
 pub mod listener;
 #[cfg(feature = "ssr")]
 pub mod stream;
+
+/// Calls `f` with every change this page hears of, for as long as the calling component
+/// lives. Hydrated only: a server-rendered page is not live, so there it does nothing.
+pub fn on_change(f: impl Fn(Change) + 'static) {
+    #[cfg(feature = "hydrate")]
+    browser::on_change(f);
+    #[cfg(not(feature = "hydrate"))]
+    drop(f);
+}
 
 #[cfg(test)]
 mod tests {

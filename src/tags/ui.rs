@@ -38,6 +38,15 @@ fn TagList(
     rename_result: RwSignal<Option<Result<(), AppError>>>,
     tags: Resource<Result<TagPage, AppError>>,
 ) -> impl IntoView {
+    // Changes made elsewhere show without a reload, unless a name is being typed here (the
+    // next change after that brings them).
+    Effect::new(move |_| {
+        crate::live::on_change(move |_| {
+            if !typing_a_name() {
+                tags.refetch();
+            }
+        });
+    });
     view! {
         <h1>"Tags"</h1>
         <p><A href="/">"Back to your tasks"</A></p>
@@ -63,6 +72,18 @@ fn TagList(
             })}
         </Suspense>
     }
+}
+
+/// Whether focus is in one of the tags' name fields.
+fn typing_a_name() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        document()
+            .active_element()
+            .is_some_and(|el| el.id().starts_with("tag-") && el.id().ends_with("-name"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
 }
 
 #[component]

@@ -82,6 +82,14 @@ pub(crate) fn TaskList(
             .tz_offset
             .set(Some(js_sys::Date::new_0().get_timezone_offset() as i64));
     });
+    // Changes made elsewhere (another tab, device or program) show without a reload.
+    Effect::new(move |_| {
+        crate::live::on_change(move |change| {
+            if !store.already_shows(change) {
+                store.refresh();
+            }
+        });
+    });
 
     let visible = move || {
         store.view.with_value(|view| {

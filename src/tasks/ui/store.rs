@@ -7,6 +7,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     error::AppError,
     forms::FormState,
+    live::Change,
     tasks::{
         api::{get_task, list_tasks},
         input::{TaskForm, TaskInput},
@@ -204,8 +205,11 @@ impl Store {
         let form = input.form();
         spawn_local(async move {
             match crate::tasks::api::add_task(form).await {
+                // A refresh may have brought the new task already: then the stand-in goes.
                 Ok(task) => store.tasks.update(|ts| {
-                    if let Some(t) = ts.iter_mut().find(|t| t.id == temp_id) {
+                    if ts.iter().any(|t| t.id == task.id) {
+                        ts.retain(|t| t.id != temp_id);
+                    } else if let Some(t) = ts.iter_mut().find(|t| t.id == temp_id) {
                         *t = task;
                     }
                 }),
@@ -255,6 +259,15 @@ impl Store {
                 }
             }
         });
+    }
+
+    /// Whether the page already shows what `change` says (the echo of its own write).
+    pub(crate) fn already_shows(&self, change: Change) -> bool {
+        self.tasks.with_untracked(|ts| match change {
+            Change::Task { id, v } => ts.iter().any(|t| t.id == id && t.version >= v),
+            Change::Deleted { id } => !ts.iter().any(|t| t.id == id),
+            Change::Tasks | Change::Tags | Change::Resync => false,
+        })
     }
 
     /// Reads the list again as far as the page shows it (changes made elsewhere arrived),
