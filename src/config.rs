@@ -212,7 +212,12 @@ impl Config {
                 1..=1024,
             )?,
             password_queue: parse_number(&lookup, "PASSWORD_HASH_QUEUE", 16usize, 0..=100_000)?,
-            live_max_streams: parse_number(&lookup, "LIVE_MAX_STREAMS", 10_000usize, 1..=1_000_000)?,
+            live_max_streams: parse_number(
+                &lookup,
+                "LIVE_MAX_STREAMS",
+                10_000usize,
+                1..=1_000_000,
+            )?,
             live_max_streams_per_user: parse_number(
                 &lookup,
                 "LIVE_MAX_STREAMS_PER_USER",

@@ -38,7 +38,7 @@
                    coalesce((select array_agg(g.name order by lower(g.name))
                                from task_tags tt join tags g on g.id = tt.tag_id
                               where tt.task_id = t.id), '{}') as "tags!",
-                   t.created_at as "created_at: _", t.updated_at as "updated_at: _",
+                   t.created_at as "created_at: _", t.updated_at as "updated_at: _", t.version,
                    coalesce((select c.active from task_counts c where c.user_id = $1), 0)
                      as "active!",
                    coalesce((select c.completed from task_counts c where c.user_id = $1), 0)

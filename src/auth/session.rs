@@ -208,7 +208,9 @@ fn store_error(err: tower_sessions::session::Error) -> AppError {
 pub async fn current_user() -> Result<Option<User>, AppError> {
     let state = app_state()?;
     let session = current_session().await?;
-    Ok(signed_in(&session, &state.sessions).await?.map(|(user, _)| user))
+    Ok(signed_in(&session, &state.sessions)
+        .await?
+        .map(|(user, _)| user))
 }
 
 /// `current_user` for any handler that has the session: the signed-in person and the epoch

@@ -187,7 +187,10 @@ mod tests {
         let expected = Signal::Change(Change::Task { id: 5, v: 2 });
         assert_eq!(ada1.signals.try_recv().unwrap(), expected);
         assert_eq!(ada2.signals.try_recv().unwrap(), expected);
-        assert!(bob1.signals.try_recv().is_err(), "bob hears nothing of ada's");
+        assert!(
+            bob1.signals.try_recv().is_err(),
+            "bob hears nothing of ada's"
+        );
     }
 
     #[test]

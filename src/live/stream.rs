@@ -142,4 +142,3 @@ fn changes(open: Open) -> impl Stream<Item = Result<Event, Infallible>> {
         Some((Ok(event), open))
     })
 }
-
