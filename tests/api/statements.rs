@@ -186,9 +186,12 @@ async fn each_request_reads_the_caller_once_and_the_list_in_one_statement() {
     app.pool.close().await;
     let list = fewest(&mut app, Request::List, 2.0).await;
     let page = fewest(&mut app, Request::Page, 3.0).await;
-    let add = fewest(&mut app, Request::Add, 2.0).await;
-    let toggle = fewest(&mut app, Request::Toggle(ids[0]), 2.0).await;
-    let edit = fewest(&mut app, Request::Edit(ids[1]), 2.0).await;
+    // A write is 2 of its own (the session with its person, then the write) plus 1 that
+    // PostgreSQL counts when the instance's LISTEN connection takes in the write's
+    // notification (live updates; one per listening instance).
+    let add = fewest(&mut app, Request::Add, 3.0).await;
+    let toggle = fewest(&mut app, Request::Toggle(ids[0]), 3.0).await;
+    let edit = fewest(&mut app, Request::Edit(ids[1]), 3.0).await;
 
     let counted = format!(
         "transactions per request: list {list}, page {page}, add {add}, toggle {toggle}, edit {edit}"
@@ -196,7 +199,7 @@ async fn each_request_reads_the_caller_once_and_the_list_in_one_statement() {
     eprintln!("{counted}");
     assert!(list.round() <= 2.0, "{counted}");
     assert!(page.round() <= 3.0, "{counted}");
-    assert!(add.round() <= 2.0, "{counted}");
-    assert!(toggle.round() <= 2.0, "{counted}");
-    assert!(edit.round() <= 2.0, "{counted}");
+    assert!(add.round() <= 3.0, "{counted}");
+    assert!(toggle.round() <= 3.0, "{counted}");
+    assert!(edit.round() <= 3.0, "{counted}");
 }
