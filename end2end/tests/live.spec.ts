@@ -71,7 +71,7 @@ test('every kind of change made on one device shows on the other without a reloa
   await laptop.goto('/tags');
   await hydrated(laptop);
   await laptop.getByLabel('New name for garden').fill('Outdoors');
-  await laptop.getByRole('button', { name: 'Rename' }).click();
+  await laptop.getByRole('button', { name: 'Rename tag garden' }).click();
   await expect(task(phone, 'Water plants').getByRole('link', { name: '#Outdoors' })).toBeVisible();
   await laptop.getByRole('button', { name: 'Delete tag Outdoors' }).click();
   await expect(task(phone, 'Water plants').getByRole('link', { name: '#Outdoors' })).toHaveCount(0);
@@ -160,8 +160,11 @@ test('an edit based on an old version shows the conflict beside the task, with w
 test('a stale toggle is refused and the task shows as it is now, marked', async ({ browser }) => {
   const { laptop, phone } = await twoDevices(browser);
   await addTask(laptop, 'Pay rent');
-  // The phone hears nothing from now on, so its copy goes stale.
-  await phone.route('**/api/events', (route) => route.abort());
+  // The phone hears nothing from now on, so its copy goes stale (Chromium's own blocking:
+  // page.route does not see an EventSource's request).
+  const cdp = await phone.context().newCDPSession(phone);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setBlockedURLs', { urls: ['*/api/events'] });
   await phone.reload();
   await hydrated(phone);
   await expect(task(phone, 'Pay rent')).toBeVisible();

@@ -150,7 +150,9 @@ fn TagRow(
                     maxlength=TAG_MAX_CHARS as u32
                     aria-invalid=move || error().map(|_| "true")
                 />
-                <button type="submit" class="subtle">"Rename"</button>
+                <button type="submit" class="subtle" aria-label=format!("Rename tag {}", tag.name)>
+                    "Rename"
+                </button>
             </form>
             <form method="post" action=DeleteTag::url() on:submit=on_delete>
                 <input type="hidden" name="id" value=id />

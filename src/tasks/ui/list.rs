@@ -133,7 +133,18 @@ pub(crate) fn TaskList(
         <ul class="task-list" aria-label="Tasks">
             <For
                 each=visible
-                key=|t| (t.id, t.completed, t.title.clone(), t.description.clone(), t.updated_at)
+                // Everything a row shows: a change to any of it (made here, or elsewhere and
+                // read again, such as a renamed tag) draws the row again.
+                key=|t| (
+                    t.id,
+                    t.version,
+                    t.completed,
+                    t.title.clone(),
+                    t.description.clone(),
+                    t.priority,
+                    t.due_date,
+                    t.tags.clone(),
+                )
                 let:task
             >
                 <TaskItem task store />
