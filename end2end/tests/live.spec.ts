@@ -160,11 +160,26 @@ test('an edit based on an old version shows the conflict beside the task, with w
 test('a stale toggle is refused and the task shows as it is now, marked', async ({ browser }) => {
   const { laptop, phone } = await twoDevices(browser);
   await addTask(laptop, 'Pay rent');
-  // The phone hears nothing from now on, so its copy goes stale (Chromium's own blocking:
-  // page.route does not see an EventSource's request).
-  const cdp = await phone.context().newCDPSession(phone);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.setBlockedURLs', { urls: ['*/api/events'] });
+  // The phone hears nothing from now on, so its copy goes stale: its pages get an
+  // EventSource that never connects (an open stream is beyond page.route's reach).
+  await phone.context().addInitScript(() => {
+    class Silent extends EventTarget {
+      static readonly CONNECTING = 0;
+      static readonly OPEN = 1;
+      static readonly CLOSED = 2;
+      readyState = 0;
+      onmessage = null;
+      onerror = null;
+      onopen = null;
+      constructor(readonly url: string) {
+        super();
+      }
+      close() {
+        this.readyState = 2;
+      }
+    }
+    (window as unknown as { EventSource: unknown }).EventSource = Silent;
+  });
   await phone.reload();
   await hydrated(phone);
   await expect(task(phone, 'Pay rent')).toBeVisible();
@@ -172,8 +187,11 @@ test('a stale toggle is refused and the task shows as it is now, marked', async 
   await laptop.getByLabel('Title').fill('Pay rent today');
   await laptop.getByRole('button', { name: 'Save' }).click();
   await expect(task(laptop, 'Pay rent today')).toBeVisible();
+  expect(await phone.evaluate(() => window.EventSource.name)).toBe('Silent');
+  await expect(task(phone, 'Pay rent today')).toHaveCount(0);
 
-  await phone.getByRole('checkbox', { name: 'Done: Pay rent' }).check();
+  // click, not check: the refusal leaves it unchecked.
+  await phone.getByRole('checkbox', { name: 'Done: Pay rent', exact: true }).click();
   const now = task(phone, 'Pay rent today');
   await expect(now).toBeVisible();
   await expect(now.getByRole('alert')).toHaveText(/changed elsewhere, so your change was not saved/);
