@@ -1,11 +1,14 @@
 # The two commands of the README. Each installs what is missing first.
-.PHONY: run test watch bench bench-personal db-start db-stop db-psql
+.PHONY: run test watch cluster bench bench-personal db-start db-stop db-psql
 
 run:        ## build the release app and serve it on http://127.0.0.1:3000
 	scripts/run.sh
 
 test:       ## every check and test (fmt, sqlx, clippy, unit, integration, Playwright)
 	scripts/test.sh
+
+cluster:    ## two release instances on one database behind HAProxy on http://127.0.0.1:3000
+	scripts/cluster.sh 2
 
 bench:      ## build, seed and benchmark the release app; rewrites bench/RESULTS.md (~15 min)
 	bench/run.sh

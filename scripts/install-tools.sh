@@ -2,7 +2,9 @@
 # Installs, idempotently, every tool that building, running and testing the app needs.
 # Each step is skipped when the right version is already there, so a warm machine pays nothing.
 #   scripts/install-tools.sh           build + run tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, PostgreSQL)
-#   scripts/install-tools.sh --test    also the test tools (sqlx-cli, end2end npm packages, Debian's chromium)
+#   scripts/install-tools.sh --test    also the test tools (sqlx-cli, end2end npm packages, Debian's chromium,
+#                                      and HAProxy for the two-instance tests)
+#   scripts/install-tools.sh --cluster also HAProxy (scripts/cluster.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,6 +78,11 @@ fi
 # --- PostgreSQL server binaries -------------------------------------------------------------
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt_install postgresql
+fi
+
+# --- HAProxy, the balancer of scripts/cluster.sh (Debian's 2.6) --------------------------------
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--cluster" ]; then
+  [ -x /usr/sbin/haproxy ] || have haproxy || apt_install haproxy
 fi
 
 [ "${1:-}" = "--test" ] || exit 0

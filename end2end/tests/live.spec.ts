@@ -1,16 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { addTask, collectErrors, hydrated, newPerson, signUp } from './support';
-
-/** Signs `person` in on `page` through the form and waits for their task page. */
-async function signIn(page: Page, person: { email: string; password: string }) {
-  await page.goto('/sign-in');
-  await hydrated(page);
-  await page.getByLabel('Email').fill(person.email);
-  await page.getByLabel('Password').fill(person.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Your tasks' })).toBeVisible();
-  await hydrated(page);
-}
+import { addTask, collectErrors, hydrated, newPerson, signIn, signUp } from './support';
 
 /** One person on two devices: a page in each of two browser contexts. */
 async function twoDevices(browser: Browser) {

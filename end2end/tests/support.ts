@@ -51,3 +51,14 @@ export async function addTask(page: Page, title: string) {
   // Shown at once; wait until the server has confirmed it (no longer pending).
   await expect(row).not.toHaveClass(/pending/);
 }
+
+/** Signs `person` in on `page` through the form and waits for their task page. */
+export async function signIn(page: Page, person: { email: string; password: string }) {
+  await page.goto('/sign-in');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password').fill(person.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Your tasks' })).toBeVisible();
+  await hydrated(page);
+}
