@@ -8,7 +8,8 @@
 #      up the benchmark users through POST /api/sign_up, seeds their tasks with
 #      bench/seed.sql, and restarts the server so the measured process starts clean;
 #   4. runs every measurement (bench/loadgen: HTTP load, pgbench with bench/pgbench/list.sql,
-#      sign-ins) and rewrites bench/RESULTS.md.
+#      sign-ins, live updates: adds with and without NOTIFY, 1,000 open streams and the
+#      fan-out of an event to them) and rewrites bench/RESULTS.md.
 #
 # About 15 minutes on the 2-core machine once built (the first release build takes longer).
 # Load goes only to 127.0.0.1; every run is bounded in time. Scratch files (server log,
@@ -98,8 +99,8 @@ start_server() { # $1: log file
     exit 1
   fi
   # The sign-in limits are raised so that the load's sign-ins (all from 127.0.0.1) are not
-  # refused (both at the largest value the app accepts); everything else is the app's default
-  # configuration.
+  # refused (both at the largest value the app accepts), and one person may hold the 1,000
+  # live streams of the fan-out run; everything else is the app's default configuration.
   env DATABASE_URL="$db_url" \
     LEPTOS_SITE_ROOT="$site_root" \
     LEPTOS_SITE_ADDR="127.0.0.1:$BENCH_PORT" \
@@ -108,6 +109,7 @@ start_server() { # $1: log file
     RUST_LOG=warn \
     AUTH_ADDRESS_LIMIT=1000000 \
     SIGN_IN_MAX_FAILURES=10000 \
+    LIVE_MAX_STREAMS_PER_USER="$LIVE_MAX_STREAMS_PER_USER" \
     "$server_bin" >"$1" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 120); do
@@ -125,6 +127,8 @@ start_server() { # $1: log file
   exit 1
 }
 
+# The live-updates runs open 1,000 streams of one person (the default allows 20).
+export LIVE_MAX_STREAMS_PER_USER=1000
 export BENCH_ROOT=$root BENCH_ADDR=127.0.0.1:$BENCH_PORT BENCH_DB_URL=$db_url BENCH_PG_BIN=$pg_bin \
   BENCH_OUT BENCH_POSTMASTER_PID=$postmaster_pid
 

@@ -8,6 +8,7 @@
 //! `Config::from_env`). Load only ever goes to 127.0.0.1, for a bounded time.
 
 mod http;
+mod live;
 mod load;
 mod pg;
 mod procs;
@@ -377,6 +378,19 @@ pub struct Results {
     pub plans: Vec<(String, String)>,
     pub xacts: Vec<(String, f64, usize)>,
     pub settings: Vec<(String, String)>,
+    pub live: LiveResults,
+}
+
+/// Section 7: live updates.
+pub struct LiveResults {
+    /// (c, add without NOTIFY, add with NOTIFY and a stream per writer)
+    pub notify: Vec<(usize, Row, Row)>,
+    /// (what, streams, server VmRSS before opening them, after, KiB)
+    pub memory: Vec<(String, usize, u64, u64)>,
+    /// (what, fan-out figures)
+    pub fan_out: Vec<(String, live::FanOut)>,
+    /// LIVE_MAX_STREAMS_PER_USER of the server in this run.
+    pub per_user_limit: String,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -834,7 +848,8 @@ async fn run() -> Result<()> {
         + 1 // no compression
         + 3 * runs_per + 1 // writes + same-person toggles
         + 3 // sign-ins alone
-        + 6; // the list alone, and the list with sign-ins beside it (two rows), at two concurrencies
+        + 6 // the list alone, and the list with sign-ins beside it (two rows), at two concurrencies
+        + 4; // adds with and without NOTIFY, at two concurrencies
     eprintln!(
         "{planned} runs of {}+{} s: about {:.0} minutes",
         config.warmup,
@@ -1000,7 +1015,7 @@ async fn run() -> Result<()> {
     {
         // Every client on the same person's list (one counts row for all of them).
         let rw_ids = Arc::new(rw_ids);
-        let rw_cookies = Arc::new(rw_cookies);
+        let rw_cookies = Arc::new(rw_cookies.clone());
         r.http(
             "toggle, all on one person",
             "10k",
@@ -1078,6 +1093,157 @@ async fn run() -> Result<()> {
         .await?;
     }
 
+    // 7. Live updates. (a) Adds with the NOTIFY triggers disabled, then enabled with one
+    //    open stream per writing person (each add's event is delivered to that stream).
+    let notify_triggers = [
+        "tasks_notify_insert",
+        "tasks_notify_update",
+        "tasks_notify_delete",
+    ];
+    let set_triggers = |db: &Db, on: bool| -> Result<()> {
+        for t in notify_triggers {
+            db.query(&format!(
+                "alter table tasks {} trigger {t}",
+                if on { "enable" } else { "disable" }
+            ))?;
+        }
+        Ok(())
+    };
+    let mut notify = Vec::new();
+    for c in [1, mid_c] {
+        set_triggers(&r.db, false)?;
+        let ws = writers.clone();
+        let d = due.clone();
+        let off = r
+            .http(
+                "add, no NOTIFY",
+                "",
+                vec![group("", c, move |w, i| {
+                    add_task(&ws[w].cookie, &d, w, 2_000_000 + i)
+                })],
+            )
+            .await;
+        set_triggers(&r.db, true)?;
+        let cookies: Vec<String> = writers[..c].iter().map(|w| w.cookie.clone()).collect();
+        let streams = live::Streams::open(&r.target, &cookies).await?;
+        let ws = writers.clone();
+        let d = due.clone();
+        let on = r
+            .http(
+                "add, NOTIFY + a stream per writer",
+                "",
+                vec![group("", c, move |w, i| {
+                    add_task(&ws[w].cookie, &d, w, 3_000_000 + i)
+                })],
+            )
+            .await;
+        streams.close().await;
+        notify.push((c, off[0].clone(), on[0].clone()));
+    }
+
+    // (b) 1,000 streams of one person (one session, as 1,000 tabs would be), then one stream
+    //     each of 1,000 people: the server's memory with them open, and the time from a
+    //     write's answer to its event on each.
+    let n_streams = 1000;
+    let mut memory = Vec::new();
+    let mut fan_outs = Vec::new();
+    {
+        let before = r.probe.server_rss_kb().0;
+        let cookies = vec![rw_cookies[0].clone(); n_streams];
+        let mut streams = live::Streams::open(&r.target, &cookies).await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let after = r.probe.server_rss_kb().0;
+        eprintln!(
+            "{} streams of one person open: server RSS {before} -> {after} KiB",
+            streams.len()
+        );
+        memory.push((
+            "1,000 streams of one person".to_owned(),
+            n_streams,
+            before,
+            after,
+        ));
+        let writes = (0..20)
+            .map(|i| add_task(&rw_cookies[1], &due, 0, 4_000_000 + i))
+            .collect();
+        let f = live::fan_out(&r.target, &mut streams, writes, n_streams).await?;
+        eprintln!(
+            "fan-out to {n_streams} streams of one person: p50 {:.2} ms p99 {:.2} ms, {} missing",
+            f.ms(0.5),
+            f.ms(0.99),
+            f.missing()
+        );
+        fan_outs.push(("1,000 streams of one person, 20 writes".to_owned(), f));
+        streams.close().await;
+    }
+    {
+        eprintln!("signing in {n_streams} people for one stream each");
+        let people: Vec<String> = small_emails.iter().take(n_streams).cloned().collect();
+        if people.len() < n_streams {
+            bail!(
+                "only {} small users; seed at least {n_streams} (BENCH_SMALL_USERS)",
+                people.len()
+            );
+        }
+        let mut signing = tokio::task::JoinSet::new();
+        for (k, chunk) in people.chunks(n_streams.div_ceil(8)).enumerate() {
+            let target = r.target.clone();
+            let chunk = chunk.to_vec();
+            let pw = r.config.password.clone();
+            signing.spawn(async move {
+                let mut conn = Conn::new(&target);
+                let mut out = Vec::new();
+                for email in &chunk {
+                    out.push(sign_in(&mut conn, email, &pw).await?);
+                }
+                Ok::<_, anyhow::Error>((k, out))
+            });
+        }
+        let mut chunks = Vec::new();
+        while let Some(done) = signing.join_next().await {
+            chunks.push(done??);
+        }
+        chunks.sort_by_key(|(k, _)| *k);
+        let cookies: Vec<String> = chunks.into_iter().flat_map(|(_, c)| c).collect();
+        let before = r.probe.server_rss_kb().0;
+        let mut streams = live::Streams::open(&r.target, &cookies).await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let after = r.probe.server_rss_kb().0;
+        eprintln!(
+            "{} streams of as many people open: server RSS {before} -> {after} KiB",
+            streams.len()
+        );
+        memory.push((
+            "one stream each of 1,000 people".to_owned(),
+            n_streams,
+            before,
+            after,
+        ));
+        let writes = cookies
+            .iter()
+            .enumerate()
+            .map(|(k, c)| add_task(c, &due, k, 5_000_000))
+            .collect();
+        let f = live::fan_out(&r.target, &mut streams, writes, 1).await?;
+        eprintln!(
+            "one write per person, to that person's stream: p50 {:.2} ms p99 {:.2} ms, {} missing",
+            f.ms(0.5),
+            f.ms(0.99),
+            f.missing()
+        );
+        fan_outs.push((
+            "one stream each of 1,000 people, one write each".to_owned(),
+            f,
+        ));
+        streams.close().await;
+    }
+    let live = LiveResults {
+        notify,
+        memory,
+        fan_out: fan_outs,
+        per_user_limit: env::var("LIVE_MAX_STREAMS_PER_USER").unwrap_or_else(|_| "20".into()),
+    };
+
     let (_, rss_hwm_kb) = r.probe.server_rss_kb();
     let results = Results {
         rows: r.rows,
@@ -1092,6 +1258,7 @@ async fn run() -> Result<()> {
         plans,
         xacts: r.xact_rows,
         settings,
+        live,
     };
     let text = report::render(&r.config, &results);
     std::fs::write(&r.config.out, text)?;

@@ -194,12 +194,15 @@ pub fn normalise(sql: &str) -> String {
 /// assembles from pieces in src/tasks/db.rs).
 pub fn checked_statements(sqlx_dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    for entry in fs::read_dir(sqlx_dir).with_context(|| format!("reading {}", sqlx_dir.display()))? {
+    for entry in
+        fs::read_dir(sqlx_dir).with_context(|| format!("reading {}", sqlx_dir.display()))?
+    {
         let path = entry?.path();
         if path.extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
         let json: serde_json::Value =
             serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         if let Some(query) = json.get("query").and_then(|q| q.as_str()) {

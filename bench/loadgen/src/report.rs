@@ -795,6 +795,9 @@ pub fn render(config: &Config, res: &Results) -> String {
     }
     w(&mut o, "");
 
+    // ---------------------------------------------------------------- live updates
+    render_live(&mut o, &res.live);
+
     // ---------------------------------------------------------------- errors
     let errs: Vec<&Row> = rows
         .iter()
@@ -850,4 +853,83 @@ fn plain_c(rows: &[Row]) -> usize {
     rows.iter()
         .find(|r| r.scenario == "first page, no compression")
         .map_or(0, |r| r.m.concurrency)
+}
+
+fn render_live(o: &mut String, live: &crate::LiveResults) {
+    let w = |o: &mut String, s: &str| {
+        o.push_str(s);
+        o.push('\n');
+    };
+    w(o, "## Live updates\n");
+    w(o, "Adds with the NOTIFY triggers disabled (`alter table tasks disable trigger ...`), then enabled with one \
+           open stream (`GET /api/events`) per writing person, so that each add's event is also delivered. Each \
+           client is a different person, as in the writes above.\n");
+    w(o, "| run | c | req/s | p50 ms | p99 ms | errors | server RSS | CPU ms/req server / PG / client |");
+    w(o, "|---|---|---|---|---|---|---|---|");
+    for (_, off, on) in &live.notify {
+        http_line(o, off, &off.scenario);
+        http_line(o, on, &on.scenario);
+    }
+    let met = live
+        .notify
+        .iter()
+        .all(|(_, off, on)| on.m.ms(0.5) <= off.m.ms(0.5) * 1.2 && on.m.rps() * 1.2 >= off.m.rps());
+    w(
+        o,
+        &format!(
+            "\nTarget: add p50 and throughput with NOTIFY within 1.2× of without: {} ({}).\n",
+            if met { "**met**" } else { "**missed**" },
+            live.notify
+                .iter()
+                .map(|(c, off, on)| format!(
+                    "c={c}: p50 {:.2}×, throughput {:.2}×",
+                    on.m.ms(0.5) / off.m.ms(0.5),
+                    off.m.rps() / on.m.rps()
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    );
+    w(o, &format!(
+        "Open streams: the server's VmRSS before opening them and one second after the last had its first \
+         event (the server ran with `LIVE_MAX_STREAMS_PER_USER={}`). The allocator reuses memory that earlier \
+         runs freed, so the difference is a floor rather than an exact cost.\n",
+        live.per_user_limit
+    ));
+    w(
+        o,
+        "| streams | count | RSS before | RSS after | KiB per stream |\n|---|---|---|---|---|",
+    );
+    for (what, n, before, after) in &live.memory {
+        w(
+            o,
+            &format!(
+                "| {what} | {n} | {} | {} | {:.1} |",
+                mib(*before),
+                mib(*after),
+                after.saturating_sub(*before) as f64 / *n as f64
+            ),
+        );
+    }
+    w(o, "\nFan-out: writes one at a time; for each, the time from reading its answer to reading its event on \
+           each stream (one client thread reads every stream, so the last of 1,000 also waits for this thread to \
+           read the 999 before it). An event read before the answer counts as 0.\n");
+    w(o, "| streams | events expected | received | p50 ms | p99 ms | max ms | read before the answer | failed writes |");
+    w(o, "|---|---|---|---|---|---|---|---|");
+    for (what, f) in &live.fan_out {
+        w(
+            o,
+            &format!(
+                "| {what} | {} | {} | {} | {} | {} | {} | {} |",
+                f.writes * f.per_write,
+                f.latencies_us.len(),
+                ms(f.ms(0.5)),
+                ms(f.ms(0.99)),
+                ms(f.ms(1.0)),
+                f.before_answer,
+                f.failed_writes
+            ),
+        );
+    }
+    w(o, "");
 }
