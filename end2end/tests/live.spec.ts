@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { addTask, collectErrors, hydrated, newPerson, signIn, signUp } from './support';
+import { addTask, collectErrors, hydrated, newPerson, screenshot, signIn, signUp } from './support';
 
 /** One person on two devices: a page in each of two browser contexts. */
 async function twoDevices(browser: Browser) {
@@ -141,6 +141,7 @@ test('an edit based on an old version shows the conflict beside the task, with w
   await phone.getByRole('button', { name: 'Save' }).click();
   await expect(phone.getByText('It now reads “Draft the plan (laptop)”')).toBeVisible();
   await expect(phone.getByLabel('Title')).toHaveValue('Draft the plan (phone)');
+  await screenshot(phone, 'live-edit-conflict');
   // Saving again, knowingly, replaces it.
   await phone.getByRole('button', { name: 'Save' }).click();
   await expect(task(laptop, 'Draft the plan (phone)')).toBeVisible();
@@ -185,5 +186,6 @@ test('a stale toggle is refused and the task shows as it is now, marked', async 
   await expect(now).toBeVisible();
   await expect(now.getByRole('alert')).toHaveText(/changed elsewhere, so your change was not saved/);
   await expect(now.getByRole('checkbox', { name: 'Done: Pay rent today' })).not.toBeChecked();
+  await screenshot(phone, 'live-toggle-conflict');
   await expect(laptop.getByRole('checkbox', { name: 'Done: Pay rent today' })).not.toBeChecked();
 });
