@@ -849,7 +849,7 @@ async fn run() -> Result<()> {
         + 3 * runs_per + 1 // writes + same-person toggles
         + 3 // sign-ins alone
         + 6 // the list alone, and the list with sign-ins beside it (two rows), at two concurrencies
-        + 4; // adds with and without NOTIFY, at two concurrencies
+        + 2 * runs_per; // adds with and without NOTIFY
     eprintln!(
         "{planned} runs of {}+{} s: about {:.0} minutes",
         config.warmup,
@@ -1110,7 +1110,7 @@ async fn run() -> Result<()> {
         Ok(())
     };
     let mut notify = Vec::new();
-    for c in [1, mid_c] {
+    for &c in &conc {
         set_triggers(&r.db, false)?;
         let ws = writers.clone();
         let d = due.clone();
