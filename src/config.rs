@@ -152,23 +152,12 @@ impl Config {
             Some(url) => url,
             None => local_database_url(project_dir),
         };
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(ConfigError::Invalid {
-                name: "DATABASE_URL",
-                reason: "must start with postgres:// or postgresql://".into(),
-            });
-        }
+        let database_url = postgres_url("DATABASE_URL", database_url)?;
         let database_listen_url = lookup("DATABASE_LISTEN_URL")
             .map(|url| url.trim().to_owned())
-            .filter(|url| !url.is_empty());
-        if let Some(url) = &database_listen_url {
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                return Err(ConfigError::Invalid {
-                    name: "DATABASE_LISTEN_URL",
-                    reason: "must start with postgres:// or postgresql://".into(),
-                });
-            }
-        }
+            .filter(|url| !url.is_empty())
+            .map(|url| postgres_url("DATABASE_LISTEN_URL", url))
+            .transpose()?;
         let db_max_connections =
             parse_number(&lookup, "DATABASE_MAX_CONNECTIONS", 15u32, 1..=1000)?;
         const DAY: u64 = 24 * 60 * 60;
@@ -260,6 +249,18 @@ pub fn local_database_url(project_dir: &Path) -> String {
         "postgres://tasklist@localhost/tasklist?host={}",
         project_dir.join(".data/run").display()
     )
+}
+
+/// `url` when it names PostgreSQL; else the error for setting `name`.
+fn postgres_url(name: &'static str, url: String) -> Result<String, ConfigError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(url)
+    } else {
+        Err(ConfigError::Invalid {
+            name,
+            reason: "must start with postgres:// or postgresql://".into(),
+        })
+    }
 }
 
 fn parse_number<T>(
@@ -424,6 +425,28 @@ mod tests {
     fn a_database_url_that_is_not_postgres_is_refused() {
         let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert!(err.to_string().contains("DATABASE_URL"));
+    }
+
+    #[test]
+    fn the_listen_url_is_its_own_setting_checked_and_redacted_like_the_database_url() {
+        assert!(config(&[]).unwrap().database_listen_url.is_none());
+        assert!(config(&[("DATABASE_LISTEN_URL", "  ")])
+            .unwrap()
+            .database_listen_url
+            .is_none());
+        let err = config(&[("DATABASE_LISTEN_URL", "mysql://x")]).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_LISTEN_URL"), "{err}");
+        let c = config(&[(
+            "DATABASE_LISTEN_URL",
+            "postgres://app:s3cr3t@direct.example/app",
+        )])
+        .unwrap();
+        assert_eq!(
+            c.database_listen_url.as_ref().map(|u| u.expose()),
+            Some("postgres://app:s3cr3t@direct.example/app")
+        );
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("s3cr3t"), "{printed}");
     }
 
     #[test]
