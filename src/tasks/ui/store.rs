@@ -104,15 +104,13 @@ impl Store {
             let based_on = Some(before.version);
             match crate::tasks::api::set_task_completed(id, completed, based_on).await {
                 Ok(task) => store.replace(task),
-                Err(AppError::Conflict) => {
-                    store.replace(before);
-                    store.counts.update(|c| shift(c, !completed, 1));
-                    store.show_current(id).await;
-                }
                 Err(error) => {
                     store.replace(before);
                     store.counts.update(|c| shift(c, !completed, 1));
-                    store.report(error);
+                    match error {
+                        AppError::Conflict => store.show_current(id).await,
+                        error => store.report(error),
+                    }
                 }
             }
         });
@@ -244,16 +242,13 @@ impl Store {
         spawn_local(async move {
             match crate::tasks::api::update_task(id, Some(before.version), form.clone()).await {
                 Ok(task) => store.replace(task),
-                Err(AppError::Conflict) => {
-                    // The form opens again with what was typed, beside the task as it is now.
-                    store.draft.set_value(Some((id, form)));
-                    store.replace(before);
-                    store.show_current(id).await;
-                    store.forms.edit_result.set(Some(Err(AppError::Conflict)));
-                    store.editing.set(Some(id));
-                }
                 Err(error) => {
                     store.replace(before);
+                    if error == AppError::Conflict {
+                        // The form opens again with what was typed, beside the task as it is now.
+                        store.draft.set_value(Some((id, form)));
+                        store.show_current(id).await;
+                    }
                     store.forms.edit_result.set(Some(Err(error)));
                     store.editing.set(Some(id));
                 }
