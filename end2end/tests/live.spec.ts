@@ -12,6 +12,18 @@ async function twoDevices(browser: Browser) {
 
 const task = (page: Page, title: string) => page.getByTestId('task').filter({ hasText: title });
 
+/** Waits until the server has saved `title` among the person's tasks: an edit shows on its own
+ *  page at once, before the server has it, and a test racing the other device against it must
+ *  know which write came first. */
+async function saved(page: Page, title: string) {
+  await expect
+    .poll(async () => {
+      const res = await page.request.get('/api/list_tasks');
+      return ((await res.json()).tasks as { title: string }[]).map((t) => t.title);
+    })
+    .toContain(title);
+}
+
 test('every kind of change made on one device shows on the other without a reload', async ({ browser }) => {
   const { laptop, phone } = await twoDevices(browser);
   const errors = collectErrors(phone);
@@ -135,6 +147,7 @@ test('an edit based on an old version shows the conflict beside the task, with w
   await laptop.getByLabel('Title').fill('Draft the plan (laptop)');
   await laptop.getByRole('button', { name: 'Save' }).click();
   await expect(task(laptop, 'Draft the plan (laptop)')).toBeVisible();
+  await saved(laptop, 'Draft the plan (laptop)');
 
   // The phone's edit in progress was left alone; saving it meets the conflict.
   await expect(phone.getByLabel('Title')).toHaveValue('Draft the plan (phone)');
@@ -177,6 +190,7 @@ test('a stale toggle is refused and the task shows as it is now, marked', async 
   await laptop.getByLabel('Title').fill('Pay rent today');
   await laptop.getByRole('button', { name: 'Save' }).click();
   await expect(task(laptop, 'Pay rent today')).toBeVisible();
+  await saved(laptop, 'Pay rent today');
   expect(await phone.evaluate(() => window.EventSource.name)).toBe('Silent');
   await expect(task(phone, 'Pay rent today')).toHaveCount(0);
 
