@@ -19,7 +19,10 @@ use tokio::{
     time::timeout,
 };
 
-use crate::http::{Conn, Req, Target};
+use crate::{
+    http::{Conn, Req, Target},
+    procs::Probe,
+};
 
 /// `STREAM_URL` in src/live/browser.rs.
 const STREAM_PATH: &str = "/api/events";
@@ -250,6 +253,37 @@ pub async fn fan_out(
         }
     }
     Ok(out)
+}
+
+/// Opens a stream per cookie and measures what they cost the server (VmRSS before opening and
+/// one second after the last has started: `(what, streams, before KiB, after KiB)`), then the
+/// fan-out of `writes` to `per_write` of them; closes them again.
+pub async fn measure(
+    target: &Target,
+    probe: &Probe,
+    what: &str,
+    cookies: &[String],
+    writes: Vec<Req>,
+    per_write: usize,
+) -> Result<((String, usize, u64, u64), FanOut)> {
+    let before = probe.server_rss_kb().0;
+    let mut streams = Streams::open(target, cookies).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = probe.server_rss_kb().0;
+    eprintln!(
+        "{what}: {} streams open, server RSS {before} -> {after} KiB",
+        streams.len()
+    );
+    let f = fan_out(target, &mut streams, writes, per_write).await;
+    streams.close().await;
+    let f = f?;
+    eprintln!(
+        "{what}: an event {:.2} ms after its write's answer (p50), p99 {:.2} ms, {} missing",
+        f.ms(0.5),
+        f.ms(0.99),
+        f.missing()
+    );
+    Ok(((what.to_owned(), cookies.len(), before, after), f))
 }
 
 #[cfg(test)]

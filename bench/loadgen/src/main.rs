@@ -1148,33 +1148,21 @@ async fn run() -> Result<()> {
     let mut memory = Vec::new();
     let mut fan_outs = Vec::new();
     {
-        let before = r.probe.server_rss_kb().0;
         let cookies = vec![rw_cookies[0].clone(); n_streams];
-        let mut streams = live::Streams::open(&r.target, &cookies).await?;
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let after = r.probe.server_rss_kb().0;
-        eprintln!(
-            "{} streams of one person open: server RSS {before} -> {after} KiB",
-            streams.len()
-        );
-        memory.push((
-            "1,000 streams of one person".to_owned(),
-            n_streams,
-            before,
-            after,
-        ));
         let writes = (0..20)
             .map(|i| add_task(&rw_cookies[1], &due, 0, 4_000_000 + i))
             .collect();
-        let f = live::fan_out(&r.target, &mut streams, writes, n_streams).await?;
-        eprintln!(
-            "fan-out to {n_streams} streams of one person: p50 {:.2} ms p99 {:.2} ms, {} missing",
-            f.ms(0.5),
-            f.ms(0.99),
-            f.missing()
-        );
+        let (m, f) = live::measure(
+            &r.target,
+            &r.probe,
+            "1,000 streams of one person",
+            &cookies,
+            writes,
+            n_streams,
+        )
+        .await?;
+        memory.push(m);
         fan_outs.push(("1,000 streams of one person, 20 writes".to_owned(), f));
-        streams.close().await;
     }
     {
         eprintln!("signing in {n_streams} people for one stream each");
@@ -1205,37 +1193,25 @@ async fn run() -> Result<()> {
         }
         chunks.sort_by_key(|(k, _)| *k);
         let cookies: Vec<String> = chunks.into_iter().flat_map(|(_, c)| c).collect();
-        let before = r.probe.server_rss_kb().0;
-        let mut streams = live::Streams::open(&r.target, &cookies).await?;
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let after = r.probe.server_rss_kb().0;
-        eprintln!(
-            "{} streams of as many people open: server RSS {before} -> {after} KiB",
-            streams.len()
-        );
-        memory.push((
-            "one stream each of 1,000 people".to_owned(),
-            n_streams,
-            before,
-            after,
-        ));
         let writes = cookies
             .iter()
             .enumerate()
             .map(|(k, c)| add_task(c, &due, k, 5_000_000))
             .collect();
-        let f = live::fan_out(&r.target, &mut streams, writes, 1).await?;
-        eprintln!(
-            "one write per person, to that person's stream: p50 {:.2} ms p99 {:.2} ms, {} missing",
-            f.ms(0.5),
-            f.ms(0.99),
-            f.missing()
-        );
+        let (m, f) = live::measure(
+            &r.target,
+            &r.probe,
+            "one stream each of 1,000 people",
+            &cookies,
+            writes,
+            1,
+        )
+        .await?;
+        memory.push(m);
         fan_outs.push((
             "one stream each of 1,000 people, one write each".to_owned(),
             f,
         ));
-        streams.close().await;
     }
     let live = LiveResults {
         notify,
