@@ -366,3 +366,84 @@ async fn a_person_may_hold_only_so_many_streams() {
     assert_eq!(bobs.next().await, Some(Change::Resync));
     assert!(bobs.stays_quiet(Duration::from_millis(200)).await);
 }
+
+#[tokio::test]
+async fn past_the_instances_stream_limit_a_new_stream_is_answered_busy() {
+    let app =
+        TestApp::spawn_with(|name| (name == "LIVE_MAX_STREAMS").then(|| "1".to_owned())).await;
+    let (ada, _) = person(&app).await;
+    let mut adas = Events::open(&app, &ada).await;
+    let (bob, _) = person(&app).await;
+    assert_eq!(
+        open_stream(&app, &bob).await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    // Ada's stream is untouched, and once it ends Bob's place is free.
+    assert_eq!(adas.next().await, Some(Change::Resync));
+    drop(adas);
+    let mut bobs = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let res = open_stream(&app, &bob).await;
+            if res.status() == StatusCode::OK {
+                break res;
+            }
+            assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the closed stream's place comes free");
+    let first = tokio::time::timeout(PATIENCE, bobs.chunk())
+        .await
+        .expect("the stream says something")
+        .unwrap()
+        .unwrap();
+    assert!(std::str::from_utf8(&first).unwrap().contains("resync"));
+}
+
+#[tokio::test]
+async fn shutting_the_server_down_ends_its_streams_and_does_not_wait_for_them() {
+    let mut app = TestApp::spawn().await;
+    let (ada, _) = person(&app).await;
+    let mut events = Events::open(&app, &ada).await;
+    assert_eq!(events.next().await, Some(Change::Resync));
+    tokio::time::timeout(PATIENCE, app.stop())
+        .await
+        .expect("shutdown does not wait for an open stream");
+    assert_eq!(events.next().await, None, "the stream has ended");
+}
+
+#[tokio::test]
+async fn a_stale_plain_toggle_comes_back_with_the_task_marked() {
+    let app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    let task = app.added_task(&[("title", "Pay rent")]).await;
+    let id = task.id.to_string();
+    assert_ok(
+        &app.call(
+            "update_task",
+            &[("id", &id), ("version", "1"), ("title", "Pay rent today")],
+        )
+        .await,
+    );
+    let res = app
+        .post_form(
+            "set_task_completed",
+            &[("id", &id), ("completed", "true"), ("version", "1")],
+            "/",
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(
+        html.contains("This task was changed elsewhere, so your change was not saved."),
+        "the refused toggle is marked on its task: {html}"
+    );
+    assert!(html.contains("Pay rent today"), "shown as it is now");
+    let completed: bool = sqlx::query_scalar("select completed from tasks where id = $1")
+        .bind(task.id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(!completed, "nothing was written");
+}
