@@ -42,11 +42,18 @@ pub enum Refused {
 
 /// The open streams of this instance.
 pub struct Hub {
-    users: Mutex<HashMap<Uuid, broadcast::Sender<Signal>>>,
+    streams: Mutex<Streams>,
     limits: StreamLimits,
     /// Becomes true when the server shuts down: every stream ends, so that shutdown does not
     /// wait for pages that never close.
     closing: watch::Sender<bool>,
+}
+
+/// Each person's channel to their open streams, and how many streams are open in all.
+#[derive(Default)]
+struct Streams {
+    by_user: HashMap<Uuid, broadcast::Sender<Signal>>,
+    open: usize,
 }
 
 /// One open stream: its signals, and its place, given back when dropped.
@@ -84,32 +91,33 @@ pub fn parse(payload: &str) -> Option<(Uuid, Signal)> {
 impl Hub {
     pub fn new(limits: StreamLimits) -> Arc<Self> {
         Arc::new(Self {
-            users: Mutex::new(HashMap::new()),
+            streams: Mutex::new(Streams::default()),
             limits,
             closing: watch::Sender::new(false),
         })
     }
 
-    fn users(&self) -> MutexGuard<'_, HashMap<Uuid, broadcast::Sender<Signal>>> {
-        // A panic while holding this lock leaves the map consistent (each operation is one
-        // insert or remove), so a poisoned lock is used as it is.
-        self.users.lock().unwrap_or_else(|p| p.into_inner())
+    fn streams(&self) -> MutexGuard<'_, Streams> {
+        // A panic while holding this lock leaves it consistent (each operation is one insert
+        // or remove and its count), so a poisoned lock is used as it is.
+        self.streams.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Opens a stream for `user`, unless a limit is reached.
     pub fn subscribe(self: &Arc<Self>, user: Uuid) -> Result<Subscription, Refused> {
-        let mut users = self.users();
-        let open: usize = users.values().map(broadcast::Sender::receiver_count).sum();
-        if open >= self.limits.total {
+        let mut streams = self.streams();
+        if streams.open >= self.limits.total {
             return Err(Refused::Full);
         }
-        let sender = users
+        let sender = streams
+            .by_user
             .entry(user)
             .or_insert_with(|| broadcast::channel(BACKLOG).0);
         if sender.receiver_count() >= self.limits.per_user {
             return Err(Refused::UserFull);
         }
         let signals = sender.subscribe();
+        streams.open += 1;
         Ok(Subscription {
             hub: self.clone(),
             user,
@@ -128,7 +136,7 @@ impl Hub {
 
     /// Sends `signal` to `user`'s open streams on this instance (none: nothing happens).
     pub fn publish(&self, user: Uuid, signal: Signal) {
-        if let Some(sender) = self.users().get(&user) {
+        if let Some(sender) = self.streams().by_user.get(&user) {
             // An error only means no stream is left; `Subscription::drop` tidies up.
             let _ = sender.send(signal);
         }
@@ -136,17 +144,14 @@ impl Hub {
 
     /// Tells every open stream to resync: events may have been lost.
     pub fn resync_all(&self) {
-        for sender in self.users().values() {
+        for sender in self.streams().by_user.values() {
             let _ = sender.send(Signal::Change(Change::Resync));
         }
     }
 
     /// How many streams are open on this instance.
     pub fn open_streams(&self) -> usize {
-        self.users()
-            .values()
-            .map(broadcast::Sender::receiver_count)
-            .sum()
+        self.streams().open
     }
 
     /// Ends every stream, now and from now on (the server is shutting down).
@@ -157,13 +162,15 @@ impl Hub {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        let mut users = self.hub.users();
+        let mut streams = self.hub.streams();
+        streams.open -= 1;
         // This subscription's receiver is still alive here, so 1 means "the last one".
-        if users
+        if streams
+            .by_user
             .get(&self.user)
             .is_some_and(|s| s.receiver_count() <= 1)
         {
-            users.remove(&self.user);
+            streams.by_user.remove(&self.user);
         }
     }
 }
@@ -238,9 +245,10 @@ mod tests {
         let a1 = hub.subscribe(ada).unwrap();
         let a2 = hub.subscribe(ada).unwrap();
         drop(a1);
-        assert!(hub.users().contains_key(&ada));
+        assert!(hub.streams().by_user.contains_key(&ada));
         drop(a2);
-        assert!(hub.users().is_empty());
+        assert!(hub.streams().by_user.is_empty());
+        assert_eq!(hub.open_streams(), 0);
     }
 
     #[test]
