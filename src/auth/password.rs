@@ -6,9 +6,10 @@
 //! fewer than the cores, so a core is always left to everything else), each at a lower OS
 //! priority (Linux nice 10, with the shortest time slice, so a request that wakes takes the
 //! core from a hash within a tenth of a millisecond) and each reusing one 19 MiB argon2
-//! memory block instead of allocating and page-faulting a new one per hash. At most `queue` more checks may wait: a
-//! password check first takes a `Ticket`, and when every place is taken it is refused at
-//! once with `Unavailable` (503 with `Retry-After`), before anything is counted or stored.
+//! memory block instead of allocating and page-faulting a new one per hash. At most `queue`
+//! more checks may wait: a password check first takes a `Ticket`, and when every place is
+//! taken it is refused at once with `Unavailable` (503 with `Retry-After`), before anything
+//! is counted or stored.
 
 use std::{
     panic::AssertUnwindSafe,
