@@ -71,6 +71,9 @@ pub struct Config {
     /// `LIVE_MAX_STREAMS_PER_USER`, default 20: live streams one person may hold open on one
     /// instance (a browser shares one among its tabs).
     pub live_max_streams_per_user: usize,
+    /// `API_RATE_LIMIT`, default 600: requests one API token may make per minute on one
+    /// instance (all of them at once if it has been idle a minute); past it, 429.
+    pub api_rate_limit: u32,
 }
 
 /// A connection string whose password never reaches a log.
@@ -120,6 +123,7 @@ impl fmt::Debug for Config {
             .field("password_queue", &self.password_queue)
             .field("live_max_streams", &self.live_max_streams)
             .field("live_max_streams_per_user", &self.live_max_streams_per_user)
+            .field("api_rate_limit", &self.api_rate_limit)
             .finish_non_exhaustive()
     }
 }
@@ -213,6 +217,7 @@ impl Config {
                 20usize,
                 1..=10_000,
             )?,
+            api_rate_limit: parse_number(&lookup, "API_RATE_LIMIT", 600u32, 1..=1_000_000)?,
             database_url: DatabaseUrl::new(database_url),
             database_listen_url: database_listen_url.map(DatabaseUrl::new),
             db_max_connections,

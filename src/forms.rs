@@ -70,6 +70,13 @@ pub fn field_max_chars(field: &str) -> usize {
 #[cfg(feature = "ssr")]
 pub use cookie::{keep, read as read_flash};
 
+/// The `Set-Cookie` header that keeps `flash` for the next page, for a handler outside
+/// Leptos (which answers its plain form post with a redirect of its own).
+#[cfg(feature = "ssr")]
+pub fn flash_header(flash: FormFlash, secure: bool) -> Option<http::HeaderValue> {
+    cookie::set_header(&cookie::encode(flash)?, secure)
+}
+
 /// The flash cookie: base64url of the flash's JSON, `HttpOnly`, `SameSite=Lax`, one minute.
 #[cfg(feature = "ssr")]
 mod cookie {

@@ -5,6 +5,8 @@
 //! validating newtypes, the error type and the server-function signatures. Everything that
 //! touches sqlx or axum sits behind the `ssr` feature.
 
+#[cfg(feature = "ssr")]
+pub mod api_v1;
 pub mod app;
 pub mod auth;
 #[cfg(feature = "ssr")]
@@ -13,10 +15,13 @@ pub mod error;
 pub mod forms;
 pub mod live;
 pub mod paging;
+#[cfg(feature = "ssr")]
+pub mod portability;
 pub mod tags;
 pub mod tasks;
 pub mod text;
 pub mod theme;
+pub mod tokens;
 pub mod urls;
 pub mod work;
 

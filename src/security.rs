@@ -103,7 +103,7 @@ pub async fn security_headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if is_html {
+    if is_html && !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce.0, site.dev_reload.clone())) {
             h.insert(header::CONTENT_SECURITY_POLICY, value);
         }

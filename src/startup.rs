@@ -4,7 +4,7 @@
 use std::{future::Future, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
 
 use axum::{
-    extract::{Request, State},
+    extract::{DefaultBodyLimit, Request, State},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -29,14 +29,17 @@ use tower_sessions_sqlx_store::PostgresStore;
 use tracing::{Instrument, Level};
 
 use crate::{
+    api_v1,
     app::{shell, App},
     auth::{password::Passwords, session, throttle},
     config::{Config, Quotas},
     error::AppError,
     health,
     live::{self, hub::Hub},
+    portability::{self, import::IMPORT_MAX_BYTES},
     security::{self, SiteSecurity},
     state::{AppState, SessionSettings},
+    tokens::limits::ApiLimits,
 };
 
 /// Largest request body accepted; a task with the longest description is a few KiB.
@@ -104,6 +107,7 @@ impl Application {
             .to_owned();
         let listener_task = tokio::spawn(live::listener::run(listen_url, live.clone()));
         let state = AppState {
+            api_limits: ApiLimits::new(config.api_rate_limit),
             live: live.clone(),
             leptos_options,
             pool: pool.clone(),
@@ -235,10 +239,23 @@ pub fn router(state: AppState, store: session::Store, request_timeout: Duration)
     let site = state.site.clone();
     let sessions = session::layer(store, &state.sessions);
 
+    let (api, import) = api_v1::routers();
+    // Imports take files up to `IMPORT_MAX_BYTES`; every other route 256 KiB.
+    let imports = Router::new()
+        .merge(import)
+        .route(
+            "/account/import",
+            axum::routing::post(portability::routes::import),
+        )
+        .layer(DefaultBodyLimit::max(IMPORT_MAX_BYTES))
+        .layer(RequestBodyLimitLayer::new(IMPORT_MAX_BYTES));
+
     // Each `.layer` wraps the ones before it: the last is the outermost.
     let app = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/events", get(live::stream::events))
+        .route("/account/export", get(portability::routes::export))
+        .merge(api)
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, move || {
             shell(leptos_options.clone())
         })
@@ -246,6 +263,8 @@ pub fn router(state: AppState, store: session::Store, request_timeout: Duration)
             AppState,
             _,
         >(provide_csp_nonce, shell))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .merge(imports)
         .layer(middleware::from_fn(crate::error::server_fn_error_status))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
@@ -274,12 +293,13 @@ pub fn with_guards(app: Router, site: SiteSecurity, request_timeout: Duration) -
                 method = %req.method(),
                 path = %req.uri().path(),
                 request_id,
+                // Filled in by `api_v1::auth` for a request with a valid token.
+                token_id = tracing::field::Empty,
             )
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
 
     app.layer(middleware::from_fn_with_state(request_timeout, time_limit))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
             site,

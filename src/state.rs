@@ -15,6 +15,7 @@ use crate::{
     error::AppError,
     live::hub::Hub,
     security::SiteSecurity,
+    tokens::limits::ApiLimits,
 };
 
 /// Shared by every handler and, through Leptos context, every server function.
@@ -30,6 +31,8 @@ pub struct AppState {
     pub quotas: Quotas,
     /// The open live streams of this instance.
     pub live: Arc<Hub>,
+    /// Requests per API token on this instance.
+    pub api_limits: Arc<ApiLimits>,
 }
 
 /// The state of this request's server, from the Leptos context (`startup` provides it).

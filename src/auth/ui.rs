@@ -15,6 +15,7 @@ use super::{
 use crate::{
     error::AppError,
     forms::{Field, FormAlert, FormState},
+    tokens::ui::{Tokens, TokensSection},
     urls::{encode_query_value, safe_next},
 };
 
@@ -281,11 +282,52 @@ pub fn AccountPage() -> impl IntoView {
         "delete_account",
         result_signal(move || actions.delete_account.value().get()),
     );
+    let tokens = Tokens::new();
+    let import = FormState::new("import", Signal::derive(|| None::<Result<(), AppError>>));
     view! {
         <Title text="Your account" />
-        <RequireUser forms=vec![profile, password, delete]>
+        <RequireUser forms=vec![profile, password, delete, tokens.form, tokens.revoke_form, import]>
             <AccountForms profile password delete />
+            <TokensSection tokens />
+            <DataSection import />
         </RequireUser>
+    }
+}
+
+/// "Your data": download everything (JSON or CSV), import a file. Plain links and a plain
+/// upload form (`portability::routes`), the same with JavaScript on or off.
+#[component]
+fn DataSection(import: FormState) -> impl IntoView {
+    let query = use_query_map();
+    let imported = move || query.read().get("imported");
+    view! {
+        <section class="card stack" id="data" aria-labelledby="data-heading">
+            <h2 id="data-heading">"Your data"</h2>
+            <p>"Download every task with its tags, to keep or to move to another app."</p>
+            <p class="actions">
+                <a class="button" href="/account/export?format=json" download>"Download my data (JSON)"</a>
+                " "
+                <a class="button" href="/account/export?format=csv" download>"Download my data (CSV)"</a>
+            </p>
+            <h3>"Import"</h3>
+            <p class="hint">
+                "Add the tasks of a file: this app's JSON or CSV download, or a CSV from another \
+                 task app with a first line naming its columns (title, description, priority, due \
+                 date, tags, completed). Every task is added, or none if a row is not valid."
+            </p>
+            {move || imported().map(|n| view! {
+                <p class="notice" role="status">{format!("Imported {n} tasks.")}</p>
+            })}
+            <form class="form" method="post" action="/account/import" enctype="multipart/form-data">
+                <FormAlert form=import fields=vec![] />
+                <div class="field">
+                    <label for="import-file">"File to import"</label>
+                    <input id="import-file" type="file" name="file" required=true
+                        accept=".json,.csv,application/json,text/csv" />
+                </div>
+                <button type="submit" class="primary">"Import"</button>
+            </form>
+        </section>
     }
 }
 

@@ -18,24 +18,59 @@ use {
 pub async fn list_tags(after: Option<String>) -> Result<TagPage, AppError> {
     let user = require_user().await?;
     let state = app_state()?;
+    page(&state.pool, user.id, after.as_deref(), TAG_PAGE_SIZE).await
+}
+
+/// A page of at most `size` of `user`'s tags after the cursor `after` (empty is none): what
+/// `list_tags` and the JSON API answer.
+#[cfg(feature = "ssr")]
+pub async fn page(
+    pool: &sqlx::PgPool,
+    user: uuid::Uuid,
+    after: Option<&str>,
+    size: i64,
+) -> Result<TagPage, AppError> {
     let after = after
         .filter(|a| !a.is_empty())
-        .map(|a| TagCursor::parse(&a))
+        .map(TagCursor::parse)
         .transpose()?;
     let mut tags = db::tags_page(
-        &state.pool,
-        user.id,
+        pool,
+        user,
         after.as_ref().map(|c| (c.name.as_str(), c.id)),
-        TAG_PAGE_SIZE + 1,
+        size + 1,
     )
     .await?;
-    let next_cursor = if tags.len() as i64 > TAG_PAGE_SIZE {
-        tags.truncate(TAG_PAGE_SIZE as usize);
+    let next_cursor = if tags.len() as i64 > size {
+        tags.truncate(size as usize);
         tags.last().map(|t| TagCursor::after(t).encode())
     } else {
         None
     };
     Ok(TagPage { tags, next_cursor })
+}
+
+/// Renames `user`'s tag `id` to `name` (checked here); a name they already use, in any case,
+/// is refused beside the field `name`.
+#[cfg(feature = "ssr")]
+pub async fn rename(
+    pool: &sqlx::PgPool,
+    user: uuid::Uuid,
+    id: i64,
+    name: &str,
+) -> Result<(), AppError> {
+    check_tag_name("name", name)?;
+    db::rename_tag(pool, user, id, name.trim())
+        .await
+        .map_err(
+            |err| match err.as_database_error().and_then(|e| e.constraint()) {
+                Some(db::TAG_NAME_UNIQUE_CONSTRAINT) => {
+                    AppError::validation("name", "You already have a tag with that name.")
+                }
+                _ => AppError::from(err),
+            },
+        )?
+        .ok_or(AppError::NotFound)
 }
 
 /// Renames one of the caller's tags; a name they already use (in any case) is refused.
@@ -44,18 +79,7 @@ pub async fn rename_tag(id: i64, name: String) -> Result<(), AppError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        check_tag_name("name", &name)?;
-        db::rename_tag(&state.pool, user.id, id, name.trim())
-            .await
-            .map_err(
-                |err| match err.as_database_error().and_then(|e| e.constraint()) {
-                    Some(db::TAG_NAME_UNIQUE_CONSTRAINT) => {
-                        AppError::validation("name", "You already have a tag with that name.")
-                    }
-                    _ => AppError::from(err),
-                },
-            )?
-            .ok_or(AppError::NotFound)?;
+        rename(&state.pool, user.id, id, &name).await?;
         redirect_back(&["edit"]);
         Ok(())
     }

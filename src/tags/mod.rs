@@ -26,6 +26,7 @@ pub const TAGS_FIELD_MAX_CHARS: usize = 500;
 
 /// One of a person's tags and how many of their tasks carry it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Tag {
     pub id: i64,
     pub name: String,

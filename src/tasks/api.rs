@@ -49,22 +49,29 @@ pub async fn list_tasks(
     let user = require_user().await?;
     let state = app_state()?;
     let query = ListQuery::from_params(|name| view.get(name));
+    page(&state.pool, user.id, &query, after.as_deref(), PAGE_SIZE).await
+}
+
+/// A page of at most `size` of `user`'s tasks in `query`'s view, after the cursor `after`
+/// (a page's `next_cursor`; empty is none), with the counts of the whole list: what
+/// `list_tasks` answers the page and the JSON API answers a program.
+#[cfg(feature = "ssr")]
+pub async fn page(
+    pool: &sqlx::PgPool,
+    user: uuid::Uuid,
+    query: &ListQuery,
+    after: Option<&str>,
+    size: i64,
+) -> Result<TaskPage, AppError> {
     let after = after
         .filter(|a| !a.is_empty())
-        .map(|a| Cursor::parse(query.sort, &a))
+        .map(|a| Cursor::parse(query.sort, a))
         .transpose()?;
     let today = chrono::Utc::now().date_naive();
-    let (mut tasks, counts) = db::tasks_page(
-        &state.pool,
-        user.id,
-        &query,
-        after.as_ref(),
-        today,
-        PAGE_SIZE + 1,
-    )
-    .await?;
-    let next_cursor = if tasks.len() as i64 > PAGE_SIZE {
-        tasks.truncate(PAGE_SIZE as usize);
+    let (mut tasks, counts) =
+        db::tasks_page(pool, user, query, after.as_ref(), today, size + 1).await?;
+    let next_cursor = if tasks.len() as i64 > size {
+        tasks.truncate(size as usize);
         tasks.last().map(|t| Cursor::after(query.sort, t).encode())
     } else {
         None

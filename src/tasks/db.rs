@@ -379,35 +379,7 @@ async fn set_tags(
     names: &[String],
     quotas: Quotas,
 ) -> Result<(), WriteError> {
-    if !names.is_empty() {
-        // Names that are new to this person (as the database folds them) must fit the quota.
-        // Concurrent edits can overshoot it by at most their own new names.
-        let counts = sqlx::query!(
-            r#"
-            select (select count(*) from tags where user_id = $1) as "total!",
-                   (select count(distinct lower(n)) from unnest($2::text[]) as n
-                     where not exists (select 1 from tags g
-                                        where g.user_id = $1 and lower(g.name) = lower(n))) as "new!"
-            "#,
-            user,
-            names,
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        if counts.new > 0 && counts.total + counts.new > quotas.tags {
-            return Err(WriteError::TooManyTags(quotas.tags));
-        }
-    }
-    sqlx::query!(
-        r#"
-        insert into tags (user_id, name) select $1, name from unnest($2::text[]) as name
-        on conflict (user_id, lower(name)) do nothing
-        "#,
-        user,
-        names,
-    )
-    .execute(&mut *conn)
-    .await?;
+    ensure_tags(conn, user, names, quotas).await?;
     sqlx::query!(
         r#"
         delete from task_tags
@@ -432,6 +404,162 @@ async fn set_tags(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Creates those of the tags `names` that `user` does not have yet, unless that would take
+/// them past `quotas.tags`.
+async fn ensure_tags(
+    conn: &mut PgConnection,
+    user: Uuid,
+    names: &[String],
+    quotas: Quotas,
+) -> Result<(), WriteError> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    // Names that are new to this person (as the database folds them) must fit the quota.
+    // Concurrent edits can overshoot it by at most their own new names.
+    let counts = sqlx::query!(
+        r#"
+        select (select count(*) from tags where user_id = $1) as "total!",
+               (select count(distinct lower(n)) from unnest($2::text[]) as n
+                 where not exists (select 1 from tags g
+                                    where g.user_id = $1 and lower(g.name) = lower(n))) as "new!"
+        "#,
+        user,
+        names,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if counts.new > 0 && counts.total + counts.new > quotas.tags {
+        return Err(WriteError::TooManyTags(quotas.tags));
+    }
+    sqlx::query!(
+        r#"
+        insert into tags (user_id, name) select $1, name from unnest($2::text[]) as name
+        on conflict (user_id, lower(name)) do nothing
+        "#,
+        user,
+        names,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A task to import: validated as any new task, with the state it had where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub input: TaskInput,
+    pub completed: bool,
+    /// When it was made; now if not known.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// Adds every task of `tasks` to `user`'s list, or none: one transaction, counted against
+/// the quotas as a whole (the counter row locked as for one add). Five statements, however
+/// many tasks. Returns how many were added.
+pub async fn import_tasks(
+    pool: &PgPool,
+    user: Uuid,
+    tasks: &[Imported],
+    quotas: Quotas,
+) -> Result<u64, WriteError> {
+    let count = tasks.len() as i64;
+    let mut tx = pool.begin().await?;
+    let kept = sqlx::query_scalar!(
+        r#"select active + completed as "kept!" from task_counts where user_id = $1 for update"#,
+        user,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .unwrap_or(0);
+    if kept + count > quotas.tasks {
+        return Err(WriteError::TooManyTasks(quotas.tasks));
+    }
+    let mut names: Vec<String> = tasks
+        .iter()
+        .flat_map(|t| t.input.tags.iter().cloned())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    ensure_tags(&mut tx, user, &names, quotas).await?;
+    // The ids first, so the tags can be linked to each task by position.
+    let ids = sqlx::query_scalar!(
+        r#"select nextval(pg_get_serial_sequence('tasks', 'id')) as "id!" from generate_series(1, $1::bigint)"#,
+        count,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let titles: Vec<&str> = tasks.iter().map(|t| t.input.title.as_str()).collect();
+    let descriptions: Vec<Option<&str>> = tasks
+        .iter()
+        .map(|t| t.input.description.as_deref())
+        .collect();
+    let priorities: Vec<i16> = tasks.iter().map(|t| t.input.priority.as_i16()).collect();
+    let due_dates: Vec<Option<NaiveDate>> = tasks.iter().map(|t| t.input.due_date).collect();
+    let completed: Vec<bool> = tasks.iter().map(|t| t.completed).collect();
+    let created: Vec<Option<DateTime<Utc>>> = tasks.iter().map(|t| t.created_at).collect();
+    sqlx::query!(
+        r#"
+        insert into tasks (id, user_id, title, description, priority, due_date, completed, created_at)
+        overriding system value
+        select i.id, $1, i.title, i.description, i.priority, i.due_date, i.completed,
+               coalesce(i.created_at, now())
+          from unnest($2::bigint[], $3::text[], $4::text[], $5::smallint[], $6::date[],
+                      $7::bool[], $8::timestamptz[])
+               as i(id, title, description, priority, due_date, completed, created_at)
+        "#,
+        user,
+        &ids,
+        &titles as _,
+        &descriptions as _,
+        &priorities,
+        &due_dates as _,
+        &completed,
+        &created as _,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let (link_ids, link_names): (Vec<i64>, Vec<&str>) = tasks
+        .iter()
+        .zip(&ids)
+        .flat_map(|(t, id)| t.input.tags.iter().map(move |name| (*id, name.as_str())))
+        .unzip();
+    if !link_ids.is_empty() {
+        sqlx::query!(
+            r#"
+            insert into task_tags (task_id, tag_id)
+            select p.task_id, g.id
+              from unnest($2::bigint[], $3::text[]) as p(task_id, name)
+              join tags g on g.user_id = $1 and lower(g.name) = lower(p.name)
+            on conflict do nothing
+            "#,
+            user,
+            &link_ids,
+            &link_names as _,
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(count as u64)
+}
+
+/// A page of `user`'s tasks for an export: oldest first (the list's `oldest` order and its
+/// statement), after `after`.
+pub async fn export_page(
+    pool: &PgPool,
+    user: Uuid,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<Task>, sqlx::Error> {
+    let query = ListQuery {
+        sort: Sort::Oldest,
+        ..ListQuery::default()
+    };
+    let today = Utc::now().date_naive();
+    Ok(tasks_page(pool, user, &query, after, today, limit).await?.0)
 }
 
 /// Why a write was not made: a quota, a stale version, or the database.

@@ -52,14 +52,38 @@ pub struct TaskInput {
 }
 
 impl TaskInput {
+    /// The first field in error, if any: what a form shows.
     pub fn parse(form: &TaskForm) -> Result<Self, AppError> {
-        Ok(Self {
-            title: TaskTitle::parse(&form.title)?,
-            description: TaskDescription::parse(&form.description)?,
-            priority: Priority::parse(&form.priority)?,
-            due_date: parse_due_date(&form.due_date)?,
-            tags: parse_tags(&form.tags)?,
-        })
+        Self::parse_all(form).map_err(|mut errors| errors.swap_remove(0))
+    }
+
+    /// Every field in error, in the form's order (never empty on `Err`): what the JSON API
+    /// and an import list. The same parsers as `parse`.
+    pub fn parse_all(form: &TaskForm) -> Result<Self, Vec<AppError>> {
+        let title = TaskTitle::parse(&form.title);
+        let description = TaskDescription::parse(&form.description);
+        let priority = Priority::parse(&form.priority);
+        let due_date = parse_due_date(&form.due_date);
+        let tags = parse_tags(&form.tags);
+        match (title, description, priority, due_date, tags) {
+            (Ok(title), Ok(description), Ok(priority), Ok(due_date), Ok(tags)) => Ok(Self {
+                title,
+                description,
+                priority,
+                due_date,
+                tags,
+            }),
+            (title, description, priority, due_date, tags) => Err([
+                title.err(),
+                description.err(),
+                priority.err(),
+                due_date.err(),
+                tags.err(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect()),
+        }
     }
 
     /// The form that parses to this input (its values as the server would keep them).

@@ -579,3 +579,107 @@ impl Drop for TestApp {
         .join();
     }
 }
+
+/// A client with no cookie store: what a program calling the JSON API is.
+pub fn api_client() -> Client {
+    static CLIENT: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            Client::builder()
+                .redirect(redirect::Policy::none())
+                .build()
+                .expect("client builds")
+        })
+        .clone()
+}
+
+impl TestApp {
+    /// Creates an API token of `scope` (`read` or `write`) for the person signed in on
+    /// `client`, as the account page does; its secret.
+    pub async fn token_as(&self, client: &Client, scope: &str) -> String {
+        let answer = self
+            .call_as(
+                client,
+                "create_token",
+                &[("name", "test"), ("scope", scope), ("expires", "30")],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.json::<serde_json::Value>()["secret"]
+            .as_str()
+            .expect("the new token's secret")
+            .to_owned()
+    }
+
+    /// `token_as` the app's own client.
+    pub async fn token(&self, scope: &str) -> String {
+        self.token_as(&self.client, scope).await
+    }
+
+    /// A request to the JSON API with `token` as its bearer token and no cookies.
+    pub fn api(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        api_client()
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+}
+
+/// An API answer: its status, headers and body as JSON (`Null` when empty or not JSON).
+pub struct ApiAnswer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: serde_json::Value,
+    pub body: String,
+}
+
+impl ApiAnswer {
+    pub async fn of(req: reqwest::RequestBuilder) -> Self {
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.text().await.expect("a body");
+        let json = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
+        Self {
+            status,
+            headers,
+            json,
+            body,
+        }
+    }
+
+    /// Asserts an `application/problem+json` answer of `status` that says nothing internal.
+    pub fn assert_problem(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(
+            self.headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{}",
+            self.body
+        );
+        assert_eq!(self.json["status"], status.as_u16(), "{}", self.body);
+        assert!(self.json["title"].is_string() && self.json["detail"].is_string());
+        let lower = self.body.to_lowercase();
+        for leak in [
+            "sql",
+            "relation",
+            "panic",
+            "stack",
+            "constraint",
+            "postgres",
+        ] {
+            assert!(!lower.contains(leak), "{leak} in {}", self.body);
+        }
+    }
+
+    /// The fields of a validation problem's `errors`, in order.
+    pub fn fields(&self) -> Vec<String> {
+        self.json["errors"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .map(|f| f["field"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

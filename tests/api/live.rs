@@ -13,13 +13,13 @@ use crate::helpers::{assert_ok, new_client, strong_password, unique_email, TestA
 const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A stream of Server-Sent Events, read as the browser's `EventSource` reads it.
-struct Events {
+pub(crate) struct Events {
     res: Response,
     buf: String,
 }
 
 impl Events {
-    async fn open(app: &TestApp, client: &Client) -> Self {
+    pub(crate) async fn open(app: &TestApp, client: &Client) -> Self {
         let res = open_stream(app, client).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(
@@ -35,7 +35,7 @@ impl Events {
     }
 
     /// The next change, or `None` when the server ended the stream.
-    async fn next(&mut self) -> Option<Change> {
+    pub(crate) async fn next(&mut self) -> Option<Change> {
         loop {
             if let Some(end) = self.buf.find("\n\n") {
                 let event: String = self.buf.drain(..end + 2).collect();

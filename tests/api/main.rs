@@ -4,6 +4,7 @@
 mod abuse;
 mod access;
 mod accounts;
+mod api_v1;
 mod db_proxy;
 mod errors_and_headers;
 mod health;
@@ -13,6 +14,7 @@ mod list;
 mod live;
 mod pages;
 mod plans;
+mod portability;
 mod schema;
 mod sessions;
 mod statements;

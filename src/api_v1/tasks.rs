@@ -1,0 +1,451 @@
+//! `/api/v1/tasks`: list (every filter, search and sort of the page, keyset pages), create,
+//! read, update, delete, complete and reopen. Each handler is the server function's twin: the
+//! same input types, the same `db` calls, the same rules; only the wire differs.
+
+use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{
+    auth::{Reader, Writer},
+    problem::Problem,
+    ApiJson, ApiPath, ApiQuery,
+};
+use crate::{
+    error::AppError,
+    state::AppState,
+    tags::check_tag_name,
+    tasks::{
+        api::page,
+        db,
+        input::{TaskForm, TaskInput},
+        list::{Due, Filter, ListQuery, Sort},
+        Counts, Priority, Task, PAGE_SIZE,
+    },
+};
+
+/// The most tasks one page of the API holds.
+pub const MAX_LIMIT: i64 = 200;
+
+/// The list's view, as query parameters. Unlike the page's links, a value this API does
+/// not know is refused (422), so a typo is not silently a different list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// `all` (default), `active` or `completed`.
+    status: Option<String>,
+    /// `high`, `medium`, `low` or `none`.
+    priority: Option<String>,
+    /// A tag's name (any case).
+    tag: Option<String>,
+    /// `overdue`, `today`, `week` (today and the 6 days after) or `none` (no due date).
+    due: Option<String>,
+    /// Words that must all appear in the title or description (any case, partial words).
+    q: Option<String>,
+    /// `newest` (default), `oldest`, `due`, `priority` or `title`.
+    sort: Option<String>,
+    /// The `next_cursor` of the page before (for the same view).
+    cursor: Option<String>,
+    /// Tasks per page, 1 to 200 (default 50).
+    limit: Option<String>,
+}
+
+impl ListParams {
+    /// The view and page size, or every parameter in error.
+    fn parse(&self) -> Result<(ListQuery, i64), Vec<AppError>> {
+        let mut errors = Vec::new();
+        let mut known =
+            |name: &str, value: &Option<String>, ok: &dyn Fn(&str) -> bool, message: &str| {
+                if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                    if !ok(v) {
+                        errors.push(AppError::validation(name, message));
+                    }
+                }
+            };
+        known(
+            "status",
+            &self.status,
+            &|v| Filter::from_query(Some(v)).as_str() == v,
+            "Use all, active or completed.",
+        );
+        known(
+            "priority",
+            &self.priority,
+            &|v| Priority::parse(v).is_ok(),
+            "Use high, medium, low or none.",
+        );
+        known(
+            "due",
+            &self.due,
+            &|v| Due::from_query(Some(v)).is_some(),
+            "Use overdue, today, week or none.",
+        );
+        known(
+            "sort",
+            &self.sort,
+            &|v| Sort::from_query(Some(v)).as_str() == v,
+            "Use newest, oldest, due, priority or title.",
+        );
+        let limit = match self.limit.as_deref().filter(|v| !v.is_empty()) {
+            None => PAGE_SIZE,
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    errors.push(AppError::validation(
+                        "limit",
+                        format!("Use a whole number from 1 to {MAX_LIMIT}."),
+                    ));
+                    PAGE_SIZE
+                }
+            },
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let query = ListQuery::from_params(|name| match name {
+            "filter" => self.status.clone(),
+            "priority" => self.priority.clone(),
+            "tag" => self.tag.clone(),
+            "due" => self.due.clone(),
+            "q" => self.q.clone(),
+            "sort" => self.sort.clone(),
+            _ => None,
+        });
+        Ok((query, limit))
+    }
+}
+
+/// A page of tasks and where the next one starts (`null` on the last page).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskList {
+    results: Vec<Task>,
+    next_cursor: Option<String>,
+    /// The person's whole list, whatever the view.
+    counts: Counts,
+}
+
+/// A new task. Only `title` is required.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTask {
+    /// 1 to 200 characters.
+    title: String,
+    /// At most 1,000 characters.
+    #[serde(default)]
+    description: Option<String>,
+    /// `high`, `medium`, `low` or `none` (default).
+    #[serde(default)]
+    priority: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    due_date: Option<String>,
+    /// Tag names, at most 10, each 1 to 40 characters without commas; new ones are created.
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+/// Changes to a task: only the fields sent change (`null` clears `description` and
+/// `due_date`). With `version`, the change is made only if the task is still at that
+/// version, else 409 with the task as it is now.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskChanges {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    description: Option<Option<String>>,
+    #[serde(default)]
+    priority: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    due_date: Option<Option<String>>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+    #[serde(default)]
+    version: Option<i32>,
+}
+
+/// A field that was sent (`Some`), possibly as `null` (`Some(None)`); absent is `None`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Tag names as the form's comma-separated field, which `TaskInput` parses. A name with a
+/// comma would be split there, so it is refused here with the form's own message.
+fn tags_field(tags: &[String]) -> Result<String, AppError> {
+    for tag in tags.iter().filter(|t| t.contains(',')) {
+        check_tag_name("tags", tag)?;
+    }
+    Ok(tags.join(","))
+}
+
+/// The task `NewTask` describes, validated as the form is, every field in error listed.
+fn new_input(task: NewTask) -> Result<TaskInput, Problem> {
+    let tags = tags_field(&task.tags).map_err(|e| Problem::invalid(vec![e]))?;
+    TaskInput::parse_all(&TaskForm {
+        title: task.title,
+        description: task.description.unwrap_or_default(),
+        priority: task.priority.unwrap_or_default(),
+        due_date: task.due_date.unwrap_or_default(),
+        tags,
+    })
+    .map_err(Problem::invalid)
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(ListParams),
+    responses(
+        (status = 200, description = "A page of tasks", body = TaskList),
+        (status = 400, description = "A cursor that is not one of this view's", body = Problem),
+        (status = 422, description = "Unknown filter or sort values", body = Problem),
+    ),
+    security(("token" = [])))]
+/// List tasks: one page in the view the parameters describe.
+pub async fn list(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<TaskList>, Problem> {
+    let (query, limit) = params.parse().map_err(Problem::invalid)?;
+    let page = page(
+        &state.pool,
+        caller.user.id,
+        &query,
+        params.cursor.as_deref(),
+        limit,
+    )
+    .await?;
+    Ok(Json(TaskList {
+        results: page.tasks,
+        next_cursor: page.next_cursor,
+        counts: page.counts,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", request_body = NewTask,
+    responses(
+        (status = 201, description = "The task as stored", body = Task),
+        (status = 422, description = "Fields in error, or a quota reached", body = Problem),
+    ),
+    security(("token" = [])))]
+/// Create a task.
+pub async fn create(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiJson(task): ApiJson<NewTask>,
+) -> Result<impl IntoResponse, Problem> {
+    let input = new_input(task)?;
+    let task = db::insert_task(&state.pool, caller.user.id, &input, state.quotas).await?;
+    let location = format!("/api/v1/tasks/{}", task.id);
+    Ok((
+        StatusCode::CREATED,
+        [(http::header::LOCATION, location)],
+        Json(task),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks",
+    params(("id" = i64, Path, description = "The task's id")),
+    responses(
+        (status = 200, description = "The task", body = Task),
+        (status = 404, description = "No such task of yours", body = Problem),
+    ),
+    security(("token" = [])))]
+/// Read a task.
+pub async fn read(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Task>, Problem> {
+    db::task(&state.pool, caller.user.id, id)
+        .await?
+        .map(Json)
+        .ok_or_else(Problem::not_found)
+}
+
+#[utoipa::path(patch, path = "/api/v1/tasks/{id}", tag = "tasks", request_body = TaskChanges,
+    params(("id" = i64, Path, description = "The task's id")),
+    responses(
+        (status = 200, description = "The task as stored", body = Task),
+        (status = 404, description = "No such task of yours", body = Problem),
+        (status = 409, description = "Changed since `version` (the task as it is now is in `current`)", body = Problem),
+        (status = 422, description = "Fields in error", body = Problem),
+    ),
+    security(("token" = [])))]
+/// Update a task: the fields sent change, the others stay.
+pub async fn update(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(changes): ApiJson<TaskChanges>,
+) -> Result<Json<Task>, Problem> {
+    let user = caller.user.id;
+    let current = db::task(&state.pool, user, id)
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let tags = match &changes.tags {
+        Some(tags) => tags_field(tags).map_err(|e| Problem::invalid(vec![e]))?,
+        None => current.tags.join(","),
+    };
+    let keep = |field: Option<Option<String>>, now: Option<String>| match field {
+        Some(sent) => sent.unwrap_or_default(),
+        None => now.unwrap_or_default(),
+    };
+    let form = TaskForm {
+        title: changes.title.unwrap_or_else(|| current.title.clone()),
+        description: keep(changes.description, current.description.clone()),
+        priority: changes
+            .priority
+            .unwrap_or_else(|| current.priority.as_str().to_owned()),
+        due_date: keep(
+            changes.due_date,
+            current.due_date.map(crate::tasks::iso_date),
+        ),
+        tags,
+    };
+    let input = TaskInput::parse_all(&form).map_err(Problem::invalid)?;
+    // Without a version the change is based on the task as just read: if another write
+    // lands in between, this one is refused rather than undoing it.
+    let version = changes.version.unwrap_or(current.version);
+    db::update_task(&state.pool, user, id, Some(version), &input, state.quotas)
+        .await?
+        .map(Json)
+        .ok_or_else(Problem::not_found)
+}
+
+#[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks",
+    params(("id" = i64, Path, description = "The task's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such task of yours", body = Problem),
+    ),
+    security(("token" = [])))]
+/// Delete a task.
+pub async fn delete(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, Problem> {
+    if db::delete_task(&state.pool, caller.user.id, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Problem::not_found())
+    }
+}
+
+async fn set_completed(
+    state: &AppState,
+    caller: &Writer,
+    id: i64,
+    completed: bool,
+) -> Result<Json<Task>, Problem> {
+    db::set_completed(&state.pool, caller.0.user.id, id, None, completed)
+        .await?
+        .map(Json)
+        .ok_or_else(Problem::not_found)
+}
+
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/complete", tag = "tasks",
+    params(("id" = i64, Path, description = "The task's id")),
+    responses(
+        (status = 200, description = "The task, done", body = Task),
+        (status = 404, description = "No such task of yours", body = Problem),
+    ),
+    security(("token" = [])))]
+/// Mark a task done.
+pub async fn complete(
+    State(state): State<AppState>,
+    caller: Writer,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Task>, Problem> {
+    set_completed(&state, &caller, id, true).await
+}
+
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/reopen", tag = "tasks",
+    params(("id" = i64, Path, description = "The task's id")),
+    responses(
+        (status = 200, description = "The task, not done", body = Task),
+        (status = 404, description = "No such task of yours", body = Problem),
+    ),
+    security(("token" = [])))]
+/// Mark a task not done.
+pub async fn reopen(
+    State(state): State<AppState>,
+    caller: Writer,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Task>, Problem> {
+    set_completed(&state, &caller, id, false).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> ListParams {
+        let mut p = ListParams::default();
+        for (k, v) in pairs {
+            let v = Some((*v).to_owned());
+            match *k {
+                "status" => p.status = v,
+                "priority" => p.priority = v,
+                "due" => p.due = v,
+                "sort" => p.sort = v,
+                "limit" => p.limit = v,
+                "q" => p.q = v,
+                _ => unreachable!(),
+            }
+        }
+        p
+    }
+
+    #[test]
+    fn known_values_make_the_pages_view() {
+        let (query, limit) = params(&[
+            ("status", "active"),
+            ("priority", "high"),
+            ("due", "week"),
+            ("sort", "due"),
+            ("limit", "200"),
+            ("q", " milk "),
+        ])
+        .parse()
+        .unwrap();
+        assert_eq!(query.status, Filter::Active);
+        assert_eq!(query.priority, Some(Priority::High));
+        assert_eq!(query.due, Some(Due::Week));
+        assert_eq!(query.sort, Sort::Due);
+        assert_eq!(query.search.as_deref(), Some("milk"));
+        assert_eq!(limit, 200);
+        assert_eq!(params(&[]).parse().unwrap().1, PAGE_SIZE);
+    }
+
+    #[test]
+    fn unknown_values_are_each_refused() {
+        let errors = params(&[
+            ("status", "done"),
+            ("priority", "urgent"),
+            ("due", "soon"),
+            ("sort", "random"),
+            ("limit", "0"),
+        ])
+        .parse()
+        .unwrap_err();
+        let fields: Vec<_> = errors
+            .iter()
+            .map(|e| match e {
+                AppError::Validation { field, .. } => field.as_str(),
+                _ => "?",
+            })
+            .collect();
+        assert_eq!(fields, ["status", "priority", "due", "sort", "limit"]);
+        assert!(params(&[("limit", "201")]).parse().is_err());
+        assert!(params(&[("limit", "ten")]).parse().is_err());
+    }
+
+    #[test]
+    fn a_tag_with_a_comma_is_refused_not_split() {
+        assert!(tags_field(&["a,b".into()]).is_err());
+        assert_eq!(tags_field(&["a".into(), "b c".into()]).unwrap(), "a,b c");
+    }
+}

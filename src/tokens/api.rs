@@ -1,0 +1,150 @@
+//! The token server functions of the account page: list, create (the secret is in the
+//! answer, once), revoke. Session-authenticated like every page action; the JSON API itself
+//! never manages tokens.
+
+use leptos::{prelude::*, server_fn::codec::GetUrl};
+
+use super::{NewToken, TokenForm, TokenInfo};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use {
+    super::{db, secret, TokenInput, MAX_TOKENS_PER_USER},
+    crate::{
+        auth::session::require_user,
+        forms::finish,
+        request::{is_plain_form_post, redirect_back},
+        state::app_state,
+    },
+};
+
+/// The caller's tokens, oldest first, without their secrets.
+#[server(prefix = "/api", endpoint = "list_tokens", input = GetUrl)]
+pub async fn list_tokens() -> Result<Vec<TokenInfo>, AppError> {
+    let user = require_user().await?;
+    let state = app_state()?;
+    Ok(db::list(&state.pool, user.id).await?)
+}
+
+/// Creates a token for the caller and answers it with its secret, the one time the secret is
+/// ever sent. Without JavaScript the secret rides the redirect back in a one-minute,
+/// `HttpOnly` cookie of the account page that the page reads once and clears
+/// (`take_new_token`); it is never stored on the server.
+#[server(prefix = "/api", endpoint = "create_token")]
+pub async fn create_token(#[server(flatten)] token: TokenForm) -> Result<NewToken, AppError> {
+    let result = async {
+        let user = require_user().await?;
+        let state = app_state()?;
+        let input = TokenInput::parse(&token)?;
+        let (secret, hash) = secret::generate().map_err(|err| {
+            tracing::error!(error = %err, "no random bytes for a token");
+            AppError::Internal
+        })?;
+        let info = db::insert(&state.pool, user.id, &input, &hash)
+            .await?
+            .ok_or_else(|| {
+                AppError::validation(
+                    "form",
+                    format!(
+                        "You have {MAX_TOKENS_PER_USER} tokens, the most one person can. \
+                         Revoke one you no longer use."
+                    ),
+                )
+            })?;
+        tracing::info!(
+            token_id = info.id,
+            scope = info.scope.as_str(),
+            "API token created"
+        );
+        if is_plain_form_post() {
+            new_token_cookie::keep(&secret);
+        }
+        redirect_back(&[]);
+        Ok(NewToken {
+            token: info,
+            secret,
+        })
+    }
+    .await;
+    finish("create_token", &token.fields(), result).await
+}
+
+/// Revokes the caller's token `id`: the next request that presents it is refused.
+#[server(prefix = "/api", endpoint = "revoke_token")]
+pub async fn revoke_token(id: i64) -> Result<(), AppError> {
+    let result = async {
+        let user = require_user().await?;
+        let state = app_state()?;
+        if !db::revoke(&state.pool, user.id, id).await? {
+            return Err(AppError::NotFound);
+        }
+        tracing::info!(token_id = id, "API token revoked");
+        redirect_back(&[]);
+        Ok(())
+    }
+    .await;
+    finish("revoke_token", &[], result).await
+}
+
+/// The secret of a token just created by a plain form post (JavaScript off), once: reading
+/// it clears the cookie that carried it.
+#[server(prefix = "/api", endpoint = "take_new_token")]
+pub async fn take_new_token() -> Result<Option<String>, AppError> {
+    Ok(new_token_cookie::take())
+}
+
+#[cfg(feature = "ssr")]
+mod new_token_cookie {
+    use http::{header, HeaderValue};
+    use leptos::prelude::use_context;
+
+    use crate::tokens::secret;
+
+    fn name() -> &'static str {
+        if secure() {
+            "__Host-new-token"
+        } else {
+            "new-token"
+        }
+    }
+
+    fn secure() -> bool {
+        crate::state::app_state().is_ok_and(|s| s.sessions.secure)
+    }
+
+    fn set(value: &str) {
+        let max_age = if value.is_empty() { 0 } else { 60 };
+        let secure = if secure() { "; Secure" } else { "" };
+        let cookie = format!(
+            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}",
+            name()
+        );
+        if let (Some(res), Ok(header)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            HeaderValue::from_str(&cookie),
+        ) {
+            res.append_header(header::SET_COOKIE, header);
+        }
+    }
+
+    pub fn keep(token: &str) {
+        set(token);
+    }
+
+    pub fn take() -> Option<String> {
+        let parts = use_context::<http::request::Parts>()?;
+        let prefix = format!("{}=", name());
+        let token = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .map(str::trim)
+            .find_map(|c| c.strip_prefix(prefix.as_str()))
+            .filter(|t| secret::well_formed(t))?
+            .to_owned();
+        set("");
+        Some(token)
+    }
+}

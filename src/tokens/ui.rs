@@ -1,0 +1,212 @@
+//! The account page's "API tokens" section: create a token (shown once, with a copy button),
+//! list them with their scope, dates and last use, revoke any. Works without JavaScript: the
+//! forms post, and a token created that way is shown from the cookie that carried it back.
+
+use chrono::{DateTime, Utc};
+use leptos::{either::Either, prelude::*};
+
+use super::{
+    api::{list_tokens, take_new_token, CreateToken, RevokeToken},
+    Scope, TokenInfo, EXPIRY_DAYS,
+};
+use crate::{
+    error::AppError,
+    forms::{Control, Field, FormAlert, FormState},
+    tasks::date_label,
+};
+
+/// The section's actions and data, made in the account route's own scope (see `TasksPage`).
+#[derive(Clone, Copy)]
+pub struct Tokens {
+    create: ServerAction<CreateToken>,
+    revoke: ServerAction<RevokeToken>,
+    list: Resource<Result<Vec<TokenInfo>, AppError>>,
+    /// A token created by a plain form post, carried back by a one-minute cookie.
+    kept: Resource<Result<Option<String>, AppError>>,
+    pub form: FormState,
+    pub revoke_form: FormState,
+}
+
+impl Tokens {
+    pub fn new() -> Self {
+        let create = ServerAction::<CreateToken>::new();
+        let revoke = ServerAction::<RevokeToken>::new();
+        let list = Resource::new(
+            move || (create.version().get(), revoke.version().get()),
+            |_| list_tokens(),
+        );
+        let kept = Resource::new(|| (), |_| take_new_token());
+        let form = FormState::new(
+            "create_token",
+            Signal::derive(move || create.value().get().map(|r| r.map(|_| ()))),
+        );
+        let revoke_form = FormState::new("revoke_token", revoke.value().into());
+        Self {
+            create,
+            revoke,
+            list,
+            kept,
+            form,
+            revoke_form,
+        }
+    }
+}
+
+impl Default for Tokens {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn day(at: &DateTime<Utc>) -> String {
+    date_label(at.date_naive())
+}
+
+#[component]
+pub fn TokensSection(tokens: Tokens) -> impl IntoView {
+    let Tokens {
+        create,
+        revoke,
+        list,
+        kept,
+        form,
+        revoke_form,
+    } = tokens;
+    // The secret of the token just made: from the action's answer, or from a plain post.
+    let secret = move || match create.value().get() {
+        Some(Ok(new)) => Some(new.secret),
+        _ => kept.get().and_then(Result::ok).flatten(),
+    };
+    let scopes = Control::Select(
+        [Scope::Read, Scope::Write]
+            .iter()
+            .map(|s| (s.as_str().to_owned(), s.label().to_owned()))
+            .collect(),
+    );
+    let expiries = Control::Select(
+        EXPIRY_DAYS
+            .iter()
+            .map(|d| (d.to_string(), format!("In {d} days")))
+            .chain([("never".to_owned(), "Never".to_owned())])
+            .collect(),
+    );
+    view! {
+        <section class="card stack" aria-labelledby="tokens-heading">
+            <h2 id="tokens-heading">"API tokens"</h2>
+            <p class="hint">
+                "A token lets a program or script use your tasks through the "
+                <a href="/api/docs">"JSON API"</a>
+                " as you. Keep it secret, like a password."
+            </p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let _ = kept.await;
+                    secret().map(|secret| view! { <NewTokenNotice secret /> })
+                })}
+            </Suspense>
+            <ActionForm action=create attr:class="form" attr:novalidate=true>
+                <FormAlert form fields=vec!["name", "scope", "expires"] />
+                <Field form name="name" label="Token name" required=true keep_value=true
+                    maxlength=super::TOKEN_NAME_MAX_CHARS as u32
+                    hint="What will use it, such as \"Phone\" or \"Backup script\"." />
+                <Field form name="scope" label="Access" kind=scopes keep_value=true value="read".to_owned() />
+                <Field form name="expires" label="Expires" kind=expiries keep_value=true value="90".to_owned() />
+                <button type="submit" class="primary">"Create token"</button>
+            </ActionForm>
+            <FormAlert form=revoke_form fields=Vec::new() />
+            <Suspense fallback=|| view! { <p class="loading">"Loading your tokens…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(list) if list.is_empty() => Either::Left(view! {
+                            <p class="empty">"No tokens yet."</p>
+                        }.into_any()),
+                        Ok(list) => Either::Left(view! { <TokenTable list revoke /> }.into_any()),
+                        Err(error) => Either::Right(view! {
+                            <div class="form-alert" role="alert">{error.to_string()}</div>
+                        }),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn NewTokenNotice(secret: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy = {
+        let secret = secret.clone();
+        move |_| {
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.navigator().clipboard().write_text(&secret);
+                copied.set(true);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = &secret;
+        }
+    };
+    view! {
+        <div class="new-token notice" role="status">
+            <p>
+                <strong>"Copy your new token now."</strong>
+                " It will not be shown again; if you lose it, revoke it and create another."
+            </p>
+            <label for="new-token">"New token"</label>
+            <div class="field-row">
+                <input id="new-token" class="mono" readonly=true value=secret.clone()
+                    autocomplete="off" spellcheck="false" />
+                <button type="button" on:click=copy>"Copy"</button>
+            </div>
+            <p class="hint" aria-live="polite">
+                {move || if copied.get() { "Copied to the clipboard." } else { "" }}
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn TokenTable(list: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    let now = Utc::now();
+    view! {
+        <table class="tokens">
+            <caption>"Your tokens"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Access"</th>
+                    <th scope="col">"Created"</th>
+                    <th scope="col">"Last used"</th>
+                    <th scope="col">"Expires"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {list.into_iter().map(|token| {
+                    let expires = match token.expires_at {
+                        None => "Never".to_owned(),
+                        Some(at) if at <= now => format!("Expired {}", day(&at)),
+                        Some(at) => day(&at),
+                    };
+                    let last_used = token.last_used_at.as_ref().map_or_else(|| "Never".to_owned(), day);
+                    let label = format!("Revoke {}", token.name);
+                    view! {
+                        <tr>
+                            <th scope="row">{token.name.clone()}</th>
+                            <td>{token.scope.label()}</td>
+                            <td>{day(&token.created_at)}</td>
+                            <td>{last_used}</td>
+                            <td>{expires}</td>
+                            <td>
+                                <ActionForm action=revoke>
+                                    <input type="hidden" name="id" value=token.id.to_string() />
+                                    <button type="submit" class="danger small" aria-label=label>"Revoke"</button>
+                                </ActionForm>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
