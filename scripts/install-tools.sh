@@ -80,7 +80,8 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt_install postgresql
 fi
 
-# --- HAProxy, the balancer of scripts/cluster.sh (Debian's 2.6), and curl for its health checks --
+# --- HAProxy, the balancer of scripts/cluster.sh (Debian's 2.6), and curl (its health checks;
+# the README's API examples, which tests/api/readme.rs runs) --
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--cluster" ]; then
   [ -x /usr/sbin/haproxy ] || have haproxy || apt_install haproxy
   have curl || apt_install curl

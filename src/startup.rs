@@ -306,6 +306,7 @@ pub fn with_guards(app: Router, site: SiteSecurity, request_timeout: Duration) -
             security::security_headers,
         ))
         .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(middleware::from_fn(crate::telemetry::keep_request_span))
         .layer(trace)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(CatchPanicLayer::custom(answer_panic))

@@ -16,6 +16,22 @@ pub fn init(filter: &str, json: bool) {
     };
 }
 
+/// The span of a request (method, path, request id), kept in its extensions so that what
+/// the handler learns later (the API token it was made with) can be recorded on it and shows
+/// on every line of that request: `Span::current()` inside a handler is a layer's own span.
+#[derive(Clone, Debug)]
+pub struct RequestSpan(pub tracing::Span);
+
+/// Middleware just inside the request's span: keeps that span in the request (`RequestSpan`).
+pub async fn keep_request_span(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    req.extensions_mut()
+        .insert(RequestSpan(tracing::Span::current()));
+    next.run(req).await
+}
+
 /// Logs every panic through `tracing`, so it lands in the same log as everything else and
 /// inside the span of the request it happened in (method, path, request id). The response is
 /// the generic 500 of `startup::with_guards`. Installed once, however often it is called.

@@ -9,6 +9,7 @@ use http::header;
 use super::problem::Problem;
 use crate::{
     state::AppState,
+    telemetry::RequestSpan,
     tokens::{
         db::{self, Caller},
         secret, Scope,
@@ -57,8 +58,11 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, Problem
     if let Err(wait) = state.api_limits.take(&hash) {
         return Err(Problem::too_many_requests(wait));
     }
-    // The token's id and never the token: what a log line may say about it.
-    tracing::Span::current().record("token_id", caller.token_id);
+    // The token's id and never the token: what a log line may say about it, on every line
+    // of this request.
+    if let Some(RequestSpan(span)) = parts.extensions.get::<RequestSpan>() {
+        span.record("token_id", caller.token_id);
+    }
     Ok(caller)
 }
 

@@ -287,9 +287,7 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text="Your account" />
         <RequireUser forms=vec![profile, password, delete, tokens.form, tokens.revoke_form, import]>
-            <AccountForms profile password delete />
-            <TokensSection tokens />
-            <DataSection import />
+            <AccountForms profile password delete tokens import />
         </RequireUser>
     }
 }
@@ -332,7 +330,13 @@ fn DataSection(import: FormState) -> impl IntoView {
 }
 
 #[component]
-fn AccountForms(profile: FormState, password: FormState, delete: FormState) -> impl IntoView {
+fn AccountForms(
+    profile: FormState,
+    password: FormState,
+    delete: FormState,
+    tokens: Tokens,
+    import: FormState,
+) -> impl IntoView {
     let user = expect_context::<CurrentUser>().0;
     let actions = expect_context::<AuthActions>();
     let query = use_query_map();
@@ -379,6 +383,9 @@ fn AccountForms(profile: FormState, password: FormState, delete: FormState) -> i
                 <button type="submit" class="primary">"Change password"</button>
             </ActionForm>
         </section>
+
+        <TokensSection tokens />
+        <DataSection import />
 
         <section class="card stack danger-zone" aria-labelledby="delete-heading">
             <h2 id="delete-heading">"Delete account"</h2>

@@ -120,7 +120,9 @@ pub fn TokensSection(tokens: Tokens) -> impl IntoView {
                         Ok(list) if list.is_empty() => Either::Left(view! {
                             <p class="empty">"No tokens yet."</p>
                         }.into_any()),
-                        Ok(list) => Either::Left(view! { <TokenTable list revoke /> }.into_any()),
+                        Ok(list) => Either::Left(view! {
+                            <div class="table-scroll"><TokenTable list revoke /></div>
+                        }.into_any()),
                         Err(error) => Either::Right(view! {
                             <div class="form-alert" role="alert">{error.to_string()}</div>
                         }),

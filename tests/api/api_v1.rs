@@ -1004,3 +1004,159 @@ async fn the_docs_page_is_served_by_the_app_itself() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_token_made_without_javascript_is_shown_once_on_the_page() {
+    let app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    let res = app
+        .post_form(
+            "create_token",
+            &[("name", "Cron job"), ("scope", "write"), ("expires", "365")],
+            "/account",
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()[header::LOCATION], "/account");
+    // The page the redirect leads to shows the new token once...
+    let page = app.get("/account").await.text().await.unwrap();
+    let start = page.find("tlpat_").expect("the new token is on the page");
+    let token = page[start..start + 49].to_owned();
+    assert!(tasklist::tokens::secret::well_formed(&token), "{token}");
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/me", &token).await.status,
+        StatusCode::OK
+    );
+    // ...and never again.
+    let again = app.get("/account").await.text().await.unwrap();
+    assert!(!again.contains(&token), "shown once");
+    // A refused form comes back with its message, and makes nothing.
+    let res = app
+        .post_form(
+            "create_token",
+            &[("name", ""), ("scope", "write"), ("expires", "30")],
+            "/account",
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let page = app.get("/account").await.text().await.unwrap();
+    assert!(
+        page.contains("Name the token after what will use it"),
+        "the error shows"
+    );
+    let count: i64 = sqlx::query_scalar("select count(*) from api_tokens")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+}
+
+#[tokio::test]
+async fn a_token_never_appears_in_the_logs() {
+    // The real binary, logging everything it can (`RUST_LOG=trace`) to a file, on the test's
+    // fresh database.
+    let app = TestApp::spawn().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log_path = std::env::temp_dir().join(format!("tasklist-token-log-{port}.txt"));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_tasklist"))
+        .env("DATABASE_URL", app.config.database_url.expose())
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", "target/site")
+        .env("RUST_LOG", "trace")
+        .env("LOG_FORMAT", "json")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server binary starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let (client, _) = new_client();
+    let mut up = false;
+    for _ in 0..200 {
+        if client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the server answers");
+    let post = |path: &str, form: Vec<(&str, String)>| {
+        client
+            .post(format!("{base}/api/{path}"))
+            .header(header::ACCEPT, "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .form(&form)
+            .send()
+    };
+    let signed_up = post(
+        "sign_up",
+        vec![
+            ("email", unique_email()),
+            ("name", String::new()),
+            ("password", strong_password()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(signed_up.status(), StatusCode::OK);
+    let created: Value = post(
+        "create_token",
+        vec![
+            ("name", "logged?".into()),
+            ("scope", "write".into()),
+            ("expires", "30".into()),
+        ],
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let token = created["secret"].as_str().unwrap().to_owned();
+    let id = created["token"]["id"].as_i64().unwrap();
+    let api = |method: Method, path: &str| {
+        api_client()
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&token)
+    };
+    for path in ["/api/v1/me", "/api/v1/tasks", "/api/v1/nowhere"] {
+        api(Method::GET, path).send().await.unwrap();
+    }
+    api(Method::POST, "/api/v1/tasks")
+        .json(&json!({"title": "logged?"}))
+        .send()
+        .await
+        .unwrap();
+    let revoked = post("revoke_token", vec![("id", id.to_string())])
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert_eq!(
+        api(Method::GET, "/api/v1/me")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    server.kill().await.ok();
+
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    std::fs::remove_file(&log_path).ok();
+    assert!(logs.contains("API token created"), "the logs were written");
+    assert!(
+        logs.contains(&format!("\"token_id\":{id}")),
+        "requests name the token by its id"
+    );
+    assert!(!logs.contains(&token[6..]), "the token is never logged");
+}

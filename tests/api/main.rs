@@ -15,6 +15,7 @@ mod live;
 mod pages;
 mod plans;
 mod portability;
+mod readme;
 mod schema;
 mod sessions;
 mod statements;
