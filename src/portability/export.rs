@@ -88,7 +88,9 @@ pub async fn body(pool: PgPool, user: Uuid, format: Format) -> Result<Body, AppE
             }
         }
     });
-    Ok(Body::from_stream(stream))
+    // Fused: a reader that asks again after the end (the compression layer does) gets the
+    // end again rather than a panic.
+    Ok(Body::from_stream(futures::StreamExt::fuse(stream)))
 }
 
 fn head(out: &mut Vec<u8>, format: Format) {

@@ -198,6 +198,19 @@ async fn an_export_streams_a_page_of_tasks_at_a_time() {
     assert_eq!(tasks.len(), 2500);
     assert_eq!(tasks[0]["title"], "task 2500", "oldest first");
     assert_eq!(tasks[2499]["title"], "task 1");
+
+    // Compressed, as browsers ask for it: the whole stream, gzipped.
+    let res = app
+        .api(Method::GET, "/api/v1/export", &token)
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+    let gz = res.bytes().await.expect("the whole body arrives");
+    assert_eq!(&gz[..2], [0x1f, 0x8b]);
+    assert!(gz.len() > 1000);
 }
 
 #[tokio::test]
