@@ -83,6 +83,10 @@ pub struct Req {
     pub form: Option<String>,
     /// What the client asks for: JSON, as a hydrated page's server function call does.
     pub accept: &'static str,
+    /// A JSON API token (`Authorization: Bearer`), for `/api/v1`.
+    pub bearer: Option<String>,
+    /// A JSON body (`application/json`), as a program sends to `/api/v1`.
+    pub json: Option<String>,
 }
 
 impl Req {
@@ -93,6 +97,25 @@ impl Req {
             cookie: cookie.map(str::to_owned),
             form: None,
             accept: "application/json",
+            bearer: None,
+            json: None,
+        }
+    }
+
+    /// A JSON API request with `token`: a GET, or with `json` a POST of that body.
+    pub fn api(path: impl Into<String>, token: &str, json: Option<String>) -> Self {
+        Self {
+            method: if json.is_some() {
+                Method::POST
+            } else {
+                Method::GET
+            },
+            path: path.into(),
+            cookie: None,
+            form: None,
+            accept: "application/json",
+            bearer: Some(token.to_owned()),
+            json,
         }
     }
 
@@ -106,6 +129,8 @@ impl Req {
             cookie: cookie.map(str::to_owned),
             form: Some(body),
             accept: "application/json",
+            bearer: None,
+            json: None,
         }
     }
 }
@@ -164,16 +189,25 @@ impl Conn {
         if let Some(cookie) = &req.cookie {
             builder = builder.header("cookie", cookie);
         }
-        let body = match &req.form {
-            Some(form) => {
-                // What a hydrated page's fetch sends: same-origin, with its Origin.
-                builder = builder
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .header("origin", target.origin())
-                    .header("sec-fetch-site", "same-origin");
-                Bytes::from(form.clone())
+        if let Some(token) = &req.bearer {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        let body = match (&req.form, &req.json) {
+            (None, Some(json)) => {
+                builder = builder.header("content-type", "application/json");
+                Bytes::from(json.clone())
             }
-            None => Bytes::new(),
+            _ => match &req.form {
+                Some(form) => {
+                    // What a hydrated page's fetch sends: same-origin, with its Origin.
+                    builder = builder
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .header("origin", target.origin())
+                        .header("sec-fetch-site", "same-origin");
+                    Bytes::from(form.clone())
+                }
+                None => Bytes::new(),
+            },
         };
         let request = builder.body(Full::new(body))?;
         let response = sender.send_request(request).await?;

@@ -7,6 +7,7 @@
 //! Everything is configured by BENCH_* environment variables that bench/run.sh sets (see
 //! `Config::from_env`). Load only ever goes to 127.0.0.1, for a bounded time.
 
+mod api;
 mod http;
 mod live;
 mod load;
@@ -379,6 +380,7 @@ pub struct Results {
     pub xacts: Vec<(String, f64, usize)>,
     pub settings: Vec<(String, String)>,
     pub live: LiveResults,
+    pub api: api::ApiResults,
 }
 
 /// Section 7: live updates.
@@ -849,7 +851,8 @@ async fn run() -> Result<()> {
         + 3 * runs_per + 1 // writes + same-person toggles
         + 3 // sign-ins alone
         + 6 // the list alone, and the list with sign-ins beside it (two rows), at two concurrencies
-        + 2 * runs_per; // adds with and without NOTIFY
+        + 2 * runs_per // adds with and without NOTIFY
+        + 4 * runs_per; // the list and adds through server functions and through the API
     eprintln!(
         "{planned} runs of {}+{} s: about {:.0} minutes",
         config.warmup,
@@ -1220,8 +1223,92 @@ async fn run() -> Result<()> {
         per_user_limit: env::var("LIVE_MAX_STREAMS_PER_USER").unwrap_or_else(|_| "20".into()),
     };
 
+    // 8. The JSON API beside the server functions, the same SQL behind each pair, run back to
+    //    back: the list's first page (the 10,000-task person; one token for all clients, as
+    //    the server functions' clients are sessions of that one person) and adds (each client
+    //    a different person, with a token of their own).
+    let mut pairs = Vec::new();
+    {
+        let l = &lists[1];
+        let token = api::token(&r.target, &cookies[l.label][0]).await?;
+        let path = list_path(&Scenario::First.query(l));
+        let api_path = "/api/v1/tasks?limit=50".to_owned();
+        for &c in &conc {
+            let cs = cookies[l.label].clone();
+            let p = path.clone();
+            let fns = r
+                .http(
+                    "list, server function",
+                    l.label,
+                    vec![group("", c, move |w, _| Req::get(p.clone(), Some(&cs[w])))],
+                )
+                .await;
+            let t = token.clone();
+            let ap = api_path.clone();
+            let api_run = r
+                .http(
+                    "list, JSON API",
+                    l.label,
+                    vec![group("", c, move |_, _| Req::api(ap.clone(), &t, None))],
+                )
+                .await;
+            pairs.push((
+                "first page of the list".to_owned(),
+                fns[0].clone(),
+                api_run[0].clone(),
+            ));
+        }
+        let mut tokens = Vec::new();
+        for w in writers.iter() {
+            tokens.push(api::token(&r.target, &w.cookie).await?);
+        }
+        let tokens = Arc::new(tokens);
+        for &c in &conc {
+            let ws = writers.clone();
+            let d = due.clone();
+            let fns = r
+                .http(
+                    "add, server function",
+                    "",
+                    vec![group("", c, move |w, i| {
+                        add_task(&ws[w].cookie, &d, w, 6_000_000 + i)
+                    })],
+                )
+                .await;
+            let ts = tokens.clone();
+            let d = due.clone();
+            let api_run = r
+                .http(
+                    "add, JSON API",
+                    "",
+                    vec![group("", c, move |w, i| {
+                        api::create(&ts[w], &d, w, 7_000_000 + i)
+                    })],
+                )
+                .await;
+            pairs.push(("add".to_owned(), fns[0].clone(), api_run[0].clone()));
+        }
+    }
+    // The export of the 100,000-task person: three runs of each.
+    let mut exports = Vec::new();
+    {
+        let l = &lists[2];
+        let token = api::token(&r.target, &cookies[l.label][0]).await?;
+        let plain = Target::new(&r.config.addr, None)?;
+        let pid = r.probe.server_pid;
+        for (what, target, path) in [
+            ("JSON, uncompressed", &plain, "/api/v1/export?format=json"),
+            ("JSON, gzip", &r.target, "/api/v1/export?format=json"),
+            ("CSV, uncompressed", &plain, "/api/v1/export?format=csv"),
+        ] {
+            exports.push(api::export(target, pid, what, path, &token, l.tasks, 3).await?);
+        }
+    }
+    let api = api::ApiResults { pairs, exports };
+
     let (_, rss_hwm_kb) = r.probe.server_rss_kb();
     let results = Results {
+        api,
         rows: r.rows,
         lists,
         argon2_ms,

@@ -798,6 +798,9 @@ pub fn render(config: &Config, res: &Results) -> String {
     // ---------------------------------------------------------------- live updates
     render_live(&mut o, &res.live);
 
+    // ---------------------------------------------------------------- the JSON API
+    render_api(&mut o, &res.api, &res.lists);
+
     // ---------------------------------------------------------------- errors
     let errs: Vec<&Row> = rows
         .iter()
@@ -853,6 +856,78 @@ fn plain_c(rows: &[Row]) -> usize {
     rows.iter()
         .find(|r| r.scenario == "first page, no compression")
         .map_or(0, |r| r.m.concurrency)
+}
+
+fn render_api(o: &mut String, api: &crate::api::ApiResults, lists: &[crate::ListUser]) {
+    let w = |o: &mut String, s: &str| {
+        o.push_str(s);
+        o.push('\n');
+    };
+    w(o, "## The JSON API\n");
+    w(o, "The same work through the page's server functions and through `/api/v1`, back to back at each \
+           concurrency: the first page of the list of the 10,000-task person (`GET /api/list_tasks` with a \
+           session against `GET /api/v1/tasks?limit=50` with a token; the same statement behind both, after \
+           one statement that finds the caller: the session's or the token's) and adds (each client a \
+           different person; `POST /api/add_task` form against `POST /api/v1/tasks` JSON, the same fields).\n");
+    w(o, "| run | c | req/s | p50 ms | p99 ms | errors | server RSS | CPU ms/req server / PG / client |");
+    w(o, "|---|---|---|---|---|---|---|---|");
+    for (_, fns, api_run) in &api.pairs {
+        http_line(o, fns, &fns.scenario);
+        http_line(o, api_run, &api_run.scenario);
+    }
+    let within = |a: f64, b: f64| (a / b - 1.0).abs() <= 0.10;
+    let met = api
+        .pairs
+        .iter()
+        .all(|(_, f, a)| within(a.m.rps(), f.m.rps()) && within(a.m.ms(0.5), f.m.ms(0.5)));
+    w(
+        o,
+        &format!(
+        "\nTarget: the API's throughput and p50 within 10% of the server functions': {} ({}).\n",
+        if met { "**met**" } else { "**missed**" },
+        api.pairs
+            .iter()
+            .map(|(what, f, a)| format!(
+                "{what} c={}: throughput {:.2}×, p50 {:.2}×",
+                f.m.concurrency,
+                a.m.rps() / f.m.rps(),
+                a.m.ms(0.5) / f.m.ms(0.5)
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
+    ),
+    );
+    let tasks = lists.get(2).map_or(0, |l| l.tasks);
+    w(o, &format!(
+        "Export of the {tasks}-task person (`GET /api/v1/export`), three runs each, one at a time: time to the \
+         last byte, and the server's VmRSS before and at most during the runs (read every 5 ms).\n"
+    ));
+    w(
+        o,
+        "| export | tasks | median s | runs s | bytes | RSS before | RSS peak | peak − before |",
+    );
+    w(o, "|---|---|---|---|---|---|---|---|");
+    for e in &api.exports {
+        w(
+            o,
+            &format!(
+                "| {} | {} | {:.2} | {} | {} | {} | {} | {} |",
+                e.what,
+                e.tasks,
+                e.median(),
+                e.seconds
+                    .iter()
+                    .map(|s| format!("{s:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                e.bytes,
+                mib(e.rss_before_kb),
+                mib(e.rss_peak_kb),
+                mib(e.rss_peak_kb.saturating_sub(e.rss_before_kb)),
+            ),
+        );
+    }
+    w(o, "");
 }
 
 fn render_live(o: &mut String, live: &crate::LiveResults) {
