@@ -810,7 +810,7 @@ async fn me_says_whose_token_it_is() {
 }
 
 #[tokio::test]
-async fn a_token_past_its_rate_limit_waits_and_costs_no_database_work() {
+async fn a_token_past_its_rate_limit_waits_and_its_writes_store_nothing() {
     let app = TestApp::spawn_with(|name| (name == "API_RATE_LIMIT").then(|| "3".into())).await;
     let token = writer(&app).await;
     for _ in 0..3 {

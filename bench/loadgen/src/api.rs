@@ -17,6 +17,18 @@ pub struct ApiResults {
     /// (what, server-function run, API run), each pair at one concurrency.
     pub pairs: Vec<(String, Row, Row)>,
     pub exports: Vec<Export>,
+    pub import: Import,
+}
+
+/// The 100,000-task person's JSON export imported into an empty account, once.
+pub struct Import {
+    pub bytes: usize,
+    pub seconds: f64,
+    pub status: u16,
+    /// The answer's body, cut to 300 characters.
+    pub answer: String,
+    pub rss_before_kb: u64,
+    pub rss_peak_kb: u64,
 }
 
 /// One export of the 100,000-task person.
@@ -83,18 +95,8 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// Downloads `path` with `token` `runs` times through `target` (its `Accept-Encoding`),
-/// sampling the server's memory meanwhile.
-pub async fn export(
-    target: &Target,
-    server_pid: u32,
-    what: &str,
-    path: &str,
-    token: &str,
-    tasks: i64,
-    runs: usize,
-) -> Result<Export> {
-    let rss_before_kb = rss_kb(server_pid);
+/// The server's peak VmRSS while `work` runs (read every 5 ms), and `work`'s result.
+async fn sampled<T>(server_pid: u32, work: impl std::future::Future<Output = T>) -> (T, u64) {
     let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let sampler = {
         let sampling = sampling.clone();
@@ -107,19 +109,89 @@ pub async fn export(
             peak
         })
     };
-    let mut seconds = Vec::new();
-    let mut bytes = 0;
-    for _ in 0..runs {
-        let started = Instant::now();
-        let res = Conn::new(target).send(&Req::api(path, token, None)).await?;
-        if !res.ok() {
-            bail!("{path}: {} {}", res.status, res.text());
-        }
-        seconds.push(started.elapsed().as_secs_f64());
-        bytes = res.body.len();
-    }
+    let out = work.await;
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
-    let rss_peak_kb = sampler.await?;
+    (out, sampler.await.unwrap_or(0))
+}
+
+/// Imports `file` (a JSON export) into a new, empty account, timed.
+pub async fn import(
+    target: &Target,
+    server_pid: u32,
+    password: &str,
+    file: String,
+) -> Result<Import> {
+    let email = format!(
+        "bench-import-{}@example.com",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs()
+    );
+    let mut conn = Conn::new(target);
+    let res = conn
+        .send(&Req::post(
+            "/api/sign_up",
+            None,
+            &[("email", &email), ("name", ""), ("password", password)],
+        ))
+        .await?;
+    let Some(cookie) = res.cookie("session").filter(|_| res.ok()) else {
+        bail!("sign-up for the import: {} {}", res.status, res.text());
+    };
+    let token = token(target, &cookie).await?;
+    let bytes = file.len();
+    let rss_before_kb = rss_kb(server_pid);
+    let started = Instant::now();
+    let (res, rss_peak_kb) = sampled(
+        server_pid,
+        Conn::new(target).send(&Req::api("/api/v1/import", &token, Some(file))),
+    )
+    .await;
+    let seconds = started.elapsed().as_secs_f64();
+    let res = res?;
+    let answer: String = res.text().chars().take(300).collect();
+    eprintln!(
+        "import of {bytes} bytes: {} in {seconds:.2} s: {answer}",
+        res.status
+    );
+    Ok(Import {
+        bytes,
+        seconds,
+        status: res.status,
+        answer,
+        rss_before_kb,
+        rss_peak_kb,
+    })
+}
+
+/// Downloads `path` with `token` `runs` times through `target` (its `Accept-Encoding`),
+/// sampling the server's memory meanwhile.
+pub async fn export(
+    target: &Target,
+    server_pid: u32,
+    what: &str,
+    path: &str,
+    token: &str,
+    tasks: i64,
+    runs: usize,
+) -> Result<Export> {
+    let rss_before_kb = rss_kb(server_pid);
+    let (done, rss_peak_kb) = sampled(server_pid, async {
+        let mut seconds = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..runs {
+            let started = Instant::now();
+            let res = Conn::new(target).send(&Req::api(path, token, None)).await?;
+            if !res.ok() {
+                bail!("{path}: {} {}", res.status, res.text());
+            }
+            seconds.push(started.elapsed().as_secs_f64());
+            bytes = res.body.len();
+        }
+        Ok((seconds, bytes))
+    })
+    .await;
+    let (seconds, bytes) = done?;
     eprintln!(
         "{what}: {:.2} s, {} bytes, server RSS {} -> peak {} KiB",
         seconds.iter().copied().fold(f64::NAN, f64::min),

@@ -1304,7 +1304,22 @@ async fn run() -> Result<()> {
             exports.push(api::export(target, pid, what, path, &token, l.tasks, 3).await?);
         }
     }
-    let api = api::ApiResults { pairs, exports };
+    // That export imported back into an empty account.
+    let import = {
+        let l = &lists[2];
+        let token = api::token(&r.target, &cookies[l.label][0]).await?;
+        let plain = Target::new(&r.config.addr, None)?;
+        let file = Conn::new(&plain)
+            .send(&Req::api("/api/v1/export?format=json", &token, None))
+            .await?
+            .text();
+        api::import(&plain, r.probe.server_pid, &r.config.password, file).await?
+    };
+    let api = api::ApiResults {
+        pairs,
+        exports,
+        import,
+    };
 
     let (_, rss_hwm_kb) = r.probe.server_rss_kb();
     let results = Results {

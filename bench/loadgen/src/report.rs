@@ -927,7 +927,17 @@ fn render_api(o: &mut String, api: &crate::api::ApiResults, lists: &[crate::List
             ),
         );
     }
-    w(o, "");
+    let i = &api.import;
+    w(o, &format!(
+        "\nImport: that JSON export ({} bytes) posted to `POST /api/v1/import` of a new, empty account, once: \
+         answered {} in {:.2} s; the server's VmRSS {} before, {} at most during it. The answer: `{}`\n",
+        i.bytes,
+        i.status,
+        i.seconds,
+        mib(i.rss_before_kb),
+        mib(i.rss_peak_kb),
+        i.answer.replace('`', "'")
+    ));
 }
 
 fn render_live(o: &mut String, live: &crate::LiveResults) {
