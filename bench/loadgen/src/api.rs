@@ -14,8 +14,9 @@ use crate::{
 
 /// Section 8's figures.
 pub struct ApiResults {
-    /// (what, server-function run, API run), each pair at one concurrency.
-    pub pairs: Vec<(String, Row, Row)>,
+    /// (what, the two server-function runs, the two API runs) at one concurrency, run in
+    /// the order server function, API, API, server function.
+    pub pairs: Vec<(String, Vec<Row>, Vec<Row>)>,
     pub exports: Vec<Export>,
     pub import: Import,
 }
@@ -42,6 +43,15 @@ pub struct Export {
     /// 5 ms), in KiB.
     pub rss_before_kb: u64,
     pub rss_peak_kb: u64,
+}
+
+/// Requests per second and p50 of `runs` together: the mean of each.
+pub fn mean(runs: &[Row]) -> (f64, f64) {
+    let n = runs.len().max(1) as f64;
+    (
+        runs.iter().map(|r| r.m.rps()).sum::<f64>() / n,
+        runs.iter().map(|r| r.m.ms(0.5)).sum::<f64>() / n,
+    )
 }
 
 impl Export {

@@ -852,7 +852,7 @@ async fn run() -> Result<()> {
         + 3 // sign-ins alone
         + 6 // the list alone, and the list with sign-ins beside it (two rows), at two concurrencies
         + 2 * runs_per // adds with and without NOTIFY
-        + 4 * runs_per; // the list and adds through server functions and through the API
+        + 8 * runs_per; // the list and adds, twice through server functions and twice through the API
     eprintln!(
         "{planned} runs of {}+{} s: about {:.0} minutes",
         config.warmup,
@@ -1223,70 +1223,79 @@ async fn run() -> Result<()> {
         per_user_limit: env::var("LIVE_MAX_STREAMS_PER_USER").unwrap_or_else(|_| "20".into()),
     };
 
-    // 8. The JSON API beside the server functions, the same SQL behind each pair, run back to
-    //    back: the list's first page (the 10,000-task person; one token for all clients, as
-    //    the server functions' clients are sessions of that one person) and adds (each client
-    //    a different person, with a token of their own).
+    // 8. The JSON API beside the server functions, the same SQL behind each pair: the list's
+    //    first page (the 10,000-task person; one token for all clients, as the server
+    //    functions' clients are sessions of that one person) and adds (each client a different
+    //    person, with a token of their own). At each concurrency the runs go server function,
+    //    API, API, server function, so that a drift of the machine during them (autovacuum
+    //    after the writes before, a checkpoint) weighs on both sides alike.
     let mut pairs = Vec::new();
     {
         let l = &lists[1];
         let token = api::token(&r.target, &cookies[l.label][0]).await?;
         let path = list_path(&Scenario::First.query(l));
-        let api_path = "/api/v1/tasks?limit=50".to_owned();
-        for &c in &conc {
-            let cs = cookies[l.label].clone();
-            let p = path.clone();
-            let fns = r
-                .http(
-                    "list, server function",
-                    l.label,
-                    vec![group("", c, move |w, _| Req::get(p.clone(), Some(&cs[w])))],
-                )
-                .await;
-            let t = token.clone();
-            let ap = api_path.clone();
-            let api_run = r
-                .http(
-                    "list, JSON API",
-                    l.label,
-                    vec![group("", c, move |_, _| Req::api(ap.clone(), &t, None))],
-                )
-                .await;
-            pairs.push((
-                "first page of the list".to_owned(),
-                fns[0].clone(),
-                api_run[0].clone(),
-            ));
-        }
         let mut tokens = Vec::new();
         for w in writers.iter() {
             tokens.push(api::token(&r.target, &w.cookie).await?);
         }
         let tokens = Arc::new(tokens);
-        for &c in &conc {
-            let ws = writers.clone();
-            let d = due.clone();
-            let fns = r
-                .http(
-                    "add, server function",
-                    "",
-                    vec![group("", c, move |w, i| {
-                        add_task(&ws[w].cookie, &d, w, 6_000_000 + i)
-                    })],
-                )
-                .await;
-            let ts = tokens.clone();
-            let d = due.clone();
-            let api_run = r
-                .http(
-                    "add, JSON API",
-                    "",
-                    vec![group("", c, move |w, i| {
-                        api::create(&ts[w], &d, w, 7_000_000 + i)
-                    })],
-                )
-                .await;
-            pairs.push(("add".to_owned(), fns[0].clone(), api_run[0].clone()));
+        for what in ["first page of the list", "add"] {
+            for &c in &conc {
+                let make = |api_side: bool, round: u64| -> (String, &str, Group) {
+                    let base = 6_000_000 + round * 1_000_000 + if api_side { 500_000 } else { 0 };
+                    match (what, api_side) {
+                        ("add", false) => {
+                            let ws = writers.clone();
+                            let d = due.clone();
+                            (
+                                "add, server function".into(),
+                                "",
+                                group("", c, move |w, i| add_task(&ws[w].cookie, &d, w, base + i)),
+                            )
+                        }
+                        ("add", true) => {
+                            let ts = tokens.clone();
+                            let d = due.clone();
+                            (
+                                "add, JSON API".into(),
+                                "",
+                                group("", c, move |w, i| api::create(&ts[w], &d, w, base + i)),
+                            )
+                        }
+                        (_, false) => {
+                            let cs = cookies[l.label].clone();
+                            let p = path.clone();
+                            (
+                                "list, server function".into(),
+                                l.label,
+                                group("", c, move |w, _| Req::get(p.clone(), Some(&cs[w]))),
+                            )
+                        }
+                        (_, true) => {
+                            let t = token.clone();
+                            (
+                                "list, JSON API".into(),
+                                l.label,
+                                group("", c, move |_, _| {
+                                    Req::api("/api/v1/tasks?limit=50", &t, None)
+                                }),
+                            )
+                        }
+                    }
+                };
+                let mut fns = Vec::new();
+                let mut apis = Vec::new();
+                for (round, api_side) in [false, true, true, false].into_iter().enumerate() {
+                    let (scenario, size, g) = make(api_side, round as u64);
+                    let row = r.http(&scenario, size, vec![g]).await.remove(0);
+                    if api_side {
+                        apis.push(row)
+                    } else {
+                        fns.push(row)
+                    }
+                }
+                pairs.push((what.to_owned(), fns, apis));
+            }
         }
     }
     // The export of the 100,000-task person: three runs of each.
