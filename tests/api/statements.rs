@@ -227,7 +227,14 @@ async fn an_api_request_costs_what_the_pages_request_costs() {
             .await;
     }
     let token: &'static str = Box::leak(app.token("write").await.into_boxed_str());
-    for table in ["tasks", "tags", "task_tags", "task_counts", "sessions", "api_tokens"] {
+    for table in [
+        "tasks",
+        "tags",
+        "task_tags",
+        "task_counts",
+        "sessions",
+        "api_tokens",
+    ] {
         sqlx::query(&format!(
             "alter table {table} set (autovacuum_enabled = off)"
         ))
