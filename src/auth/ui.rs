@@ -297,7 +297,13 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn DataSection(import: FormState) -> impl IntoView {
     let query = use_query_map();
-    let imported = move || query.read().get("imported");
+    // Only a number is shown: the link is anyone's to write.
+    let imported = move || {
+        query
+            .read()
+            .get("imported")
+            .and_then(|n| n.parse::<u64>().ok())
+    };
     view! {
         <section class="card stack" id="data" aria-labelledby="data-heading">
             <h2 id="data-heading">"Your data"</h2>
@@ -314,7 +320,9 @@ fn DataSection(import: FormState) -> impl IntoView {
                  date, tags, completed). Every task is added, or none if a row is not valid."
             </p>
             {move || imported().map(|n| view! {
-                <p class="notice" role="status">{format!("Imported {n} tasks.")}</p>
+                <p class="notice" role="status">
+                    {if n == 1 { "Imported 1 task.".to_owned() } else { format!("Imported {n} tasks.") }}
+                </p>
             })}
             <form class="form" method="post" action="/account/import" enctype="multipart/form-data">
                 <FormAlert form=import fields=vec![] />

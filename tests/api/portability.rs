@@ -409,6 +409,13 @@ async fn the_account_page_upload_imports_and_says_what_happened() {
     assert_eq!(task_count(&app).await, 2);
     let page = app.get("/account?imported=2").await.text().await.unwrap();
     assert!(page.contains("Imported 2 tasks."), "the page says so");
+    let page = app
+        .get("/account?imported=all%20your%20base")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("Imported all"), "only a number is shown");
 
     // A bad file: back to the page with the rows in error, nothing written.
     let res = post(upload("title,priority\nok,\nbad,urgent\n", "bad.csv"))
