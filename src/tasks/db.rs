@@ -457,8 +457,8 @@ pub struct Imported {
 }
 
 /// Adds every task of `tasks` to `user`'s list, or none: one transaction, counted against
-/// the quotas as a whole (the counter row locked as for one add). Five statements, however
-/// many tasks. Returns how many were added.
+/// the quotas as a whole (the counter row locked as for one add). Six statements at most
+/// (four without tags), however many tasks. Returns how many were added.
 pub async fn import_tasks(
     pool: &PgPool,
     user: Uuid,
