@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 use super::{Format, RowError};
 use crate::{
     error::AppError,
+    tags::tags_field,
     tasks::{
         db::Imported,
         input::{TaskForm, TaskInput},
@@ -169,9 +170,7 @@ struct JsonFile<'a> {
 fn parse_json(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportError> {
     // Each task is kept as its slice of the file until it is read: the file is parsed once
     // for its shape, and each task then on its own, so a bad one is reported by its row.
-    let items: Vec<&RawValue> = if sniff(bytes) == Format::Json
-        && bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
-    {
+    let items: Vec<&RawValue> = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         serde_json::from_slice(bytes)
     } else {
         serde_json::from_slice::<JsonFile>(bytes).map(|f| f.tasks)
@@ -191,7 +190,7 @@ fn parse_json(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportErro
         let result = serde_json::from_str::<JsonTask>(item.get())
             .map_err(|e| vec![AppError::validation("task", json_error(&e))])
             .and_then(|t| {
-                let tags = tags_field(&t.tags)?;
+                let tags = tags_field(&t.tags).map_err(|e| vec![e])?;
                 let form = TaskForm {
                     title: t.title,
                     description: t.description.unwrap_or_default(),
@@ -217,15 +216,6 @@ fn json_error(e: &serde_json::Error) -> String {
         Some(at) => text[..at].to_owned(),
         None => text,
     }
-}
-
-/// Tag names as the form's comma-separated field; a name with a comma is refused with the
-/// form's message rather than split.
-fn tags_field(tags: &[String]) -> Result<String, Vec<AppError>> {
-    for tag in tags.iter().filter(|t| t.contains(',')) {
-        crate::tags::check_tag_name("tags", tag).map_err(|e| vec![e])?;
-    }
-    Ok(tags.join(","))
 }
 
 /// What a CSV column holds, by the names task apps give it (any case).

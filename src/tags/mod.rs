@@ -97,6 +97,16 @@ pub fn parse_tags(raw: &str) -> Result<Vec<String>, AppError> {
     Ok(tags)
 }
 
+/// Tag names sent as a list (the JSON API, an import) as the tags field that `parse_tags`
+/// reads. A name with a comma would be split there, so it is refused here with the field's
+/// own message.
+pub fn tags_field(names: &[String]) -> Result<String, AppError> {
+    for name in names.iter().filter(|n| n.contains(',')) {
+        check_tag_name("tags", name)?;
+    }
+    Ok(names.join(","))
+}
+
 /// Where the next page of tags starts: the name and id of the last tag shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TagCursor {
@@ -134,6 +144,12 @@ impl TagCursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listed_tag_with_a_comma_is_refused_not_split() {
+        assert!(tags_field(&["a,b".into()]).is_err());
+        assert_eq!(tags_field(&["a".into(), "b c".into()]).unwrap(), "a,b c");
+    }
 
     #[test]
     fn tags_are_trimmed_deduplicated_and_bounded() {

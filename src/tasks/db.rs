@@ -467,13 +467,7 @@ pub async fn import_tasks(
 ) -> Result<u64, WriteError> {
     let count = tasks.len() as i64;
     let mut tx = pool.begin().await?;
-    let kept = sqlx::query_scalar!(
-        r#"select active + completed as "kept!" from task_counts where user_id = $1 for update"#,
-        user,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .unwrap_or(0);
+    let kept = lock_task_count(&mut tx, user).await?;
     if kept + count > quotas.tasks {
         return Err(WriteError::TooManyTasks(quotas.tasks));
     }
@@ -597,6 +591,18 @@ impl From<sqlx::Error> for WriteError {
     }
 }
 
+/// How many tasks `user` has, with their counter row locked until the transaction ends, so
+/// that concurrent adds and imports are counted one after another and the quota holds exactly.
+async fn lock_task_count(conn: &mut PgConnection, user: Uuid) -> Result<i64, sqlx::Error> {
+    Ok(sqlx::query_scalar!(
+        r#"select active + completed as "kept!" from task_counts where user_id = $1 for update"#,
+        user,
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .unwrap_or(0))
+}
+
 /// Adds a task unless `user` already has `quotas.tasks`. The person's counter row is locked
 /// first, so concurrent adds are counted one after another and the quota holds exactly.
 pub async fn insert_task(
@@ -606,13 +612,7 @@ pub async fn insert_task(
     quotas: Quotas,
 ) -> Result<Task, WriteError> {
     let mut tx = pool.begin().await?;
-    let kept = sqlx::query_scalar!(
-        r#"select active + completed as "kept!" from task_counts where user_id = $1 for update"#,
-        user,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .unwrap_or(0);
+    let kept = lock_task_count(&mut tx, user).await?;
     if kept >= quotas.tasks {
         return Err(WriteError::TooManyTasks(quotas.tasks));
     }

@@ -16,6 +16,29 @@ pub struct Caller {
     pub user: User,
 }
 
+/// A token's row as the account page lists it.
+struct TokenRow {
+    id: i64,
+    name: String,
+    scope: String,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<TokenRow> for TokenInfo {
+    fn from(r: TokenRow) -> Self {
+        TokenInfo {
+            id: r.id,
+            name: r.name,
+            scope: scope(&r.scope),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            last_used_at: r.last_used_at,
+        }
+    }
+}
+
 fn scope(raw: &str) -> Scope {
     // The table's check constraint allows only these two.
     if raw == "write" {
@@ -67,7 +90,8 @@ pub async fn insert(
     input: &TokenInput,
     hash: &[u8; 32],
 ) -> Result<Option<TokenInfo>, sqlx::Error> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        TokenRow,
         r#"
         insert into api_tokens (user_id, name, scope, token_hash, expires_at)
         select $1, $2, $3, $4, now() + make_interval(days => $5::int)
@@ -85,19 +109,13 @@ pub async fn insert(
     )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|r| TokenInfo {
-        id: r.id,
-        name: r.name,
-        scope: scope(&r.scope),
-        created_at: r.created_at,
-        expires_at: r.expires_at,
-        last_used_at: r.last_used_at,
-    }))
+    Ok(row.map(TokenInfo::from))
 }
 
 /// `user`'s tokens, oldest first (at most `MAX_TOKENS_PER_USER`), expired ones included.
 pub async fn list(pool: &PgPool, user: Uuid) -> Result<Vec<TokenInfo>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        TokenRow,
         r#"
         select id, name, scope, created_at as "created_at: DateTime<Utc>",
                expires_at as "expires_at: DateTime<Utc>",
@@ -111,17 +129,7 @@ pub async fn list(pool: &PgPool, user: Uuid) -> Result<Vec<TokenInfo>, sqlx::Err
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| TokenInfo {
-            id: r.id,
-            name: r.name,
-            scope: scope(&r.scope),
-            created_at: r.created_at,
-            expires_at: r.expires_at,
-            last_used_at: r.last_used_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(TokenInfo::from).collect())
 }
 
 /// Deletes `user`'s token `id`; false when they have none such.

@@ -1160,3 +1160,31 @@ async fn a_token_never_appears_in_the_logs() {
     );
     assert!(!logs.contains(&token[6..]), "the token is never logged");
 }
+
+#[tokio::test]
+async fn another_persons_token_cannot_be_revoked_or_listed() {
+    let app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    let token = app.token("write").await;
+    let id: i64 = sqlx::query_scalar("select id from api_tokens")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // B, signed in elsewhere, names A's token.
+    let (b, _) = new_client();
+    assert_ok(
+        &app.sign_up_as(&b, &unique_email(), &strong_password())
+            .await,
+    );
+    let answer = app
+        .call_as(&b, "revoke_token", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
+    let list = b.get(app.url("/api/list_tokens")).send().await.unwrap();
+    assert_eq!(list.json::<Value>().await.unwrap(), json!([]));
+    // A's token still works.
+    assert_eq!(
+        call(&app, Method::GET, "/api/v1/me", &token).await.status,
+        StatusCode::OK
+    );
+}
