@@ -9,7 +9,7 @@ use crate::helpers::{assert_ok, call_with_cookie, new_client, TestApp};
 /// V4
 #[tokio::test]
 async fn with_the_database_down_sign_in_gets_a_generic_503() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_an_outage().await;
     let (user, password) = app.signed_up_user().await;
     let cookie = format!("session={}", app.session_cookie(&app.jar).unwrap());
 

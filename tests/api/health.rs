@@ -14,7 +14,7 @@ async fn healthz_is_ok_when_the_database_answers() {
 
 #[tokio::test]
 async fn healthz_follows_the_database_down_and_up_again_without_a_restart() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_an_outage().await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 
     app.db.stop_database();

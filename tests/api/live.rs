@@ -324,7 +324,7 @@ async fn a_stale_plain_edit_comes_back_with_the_conflict_and_what_was_typed() {
 
 #[tokio::test]
 async fn streams_resync_when_the_listener_comes_back_after_the_database_was_away() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_an_outage().await;
     let (ada, _) = person(&app).await;
     let mut events = Events::open(&app, &ada).await;
     assert_eq!(events.next().await, Some(Change::Resync));

@@ -117,8 +117,8 @@ async fn send_once(app: &TestApp, request: Request, i: i64) -> (reqwest::StatusC
 }
 
 /// `request`, tried again as a client would while the server answers "busy, try again"
-/// (on a loaded machine a fresh server's first connections can outlast the tests' 2 s
-/// acquire timeout); the extra transactions are noise the rounding absorbs.
+/// (on a loaded machine a fresh server's first connections can outlast the acquire
+/// timeout); the extra transactions are noise the rounding absorbs.
 async fn send(app: &TestApp, request: Request, i: i64) {
     let mut tries = 0;
     loop {
