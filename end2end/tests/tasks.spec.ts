@@ -113,6 +113,46 @@ test('two people never see each other\'s tasks', async ({ browser }) => {
   await bob.close();
 });
 
+test('changes made quickly one after another reach the server in the order they were made', async ({ page }) => {
+  await signUp(page);
+  await addTask(page, 'Done and cleared');
+  await addTask(page, 'Edited then done');
+  // The first change of each pair is slow to leave: the second must not overtake it (a browser
+  // spreads requests over several connections, so the server could run them the other way round).
+  const slow = new Set(['/api/set_task_completed', '/api/update_task']);
+  await page.route(
+    (url) => slow.has(url.pathname),
+    async (route) => {
+      await new Promise((r) => setTimeout(r, 500));
+      await route.continue();
+    },
+  );
+  await page.getByRole('checkbox', { name: 'Done: Done and cleared' }).check();
+  await page.getByRole('button', { name: /Clear completed/ }).click();
+  await expect(page.getByTestId('task')).toHaveCount(1);
+
+  await page.getByRole('link', { name: 'Edit: Edited then done' }).click();
+  await page.getByLabel('Title').fill('Edited, then done');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('checkbox', { name: 'Done: Edited, then done' }).check();
+  await expect(page.getByTestId('items-left')).toHaveText('0 items left');
+
+  // What the server did, read back: the cleared task is gone, the edit and the toggle both made.
+  await page.unroute((url) => slow.has(url.pathname));
+  await expect
+    .poll(async () => {
+      const res = await page.request.get('/api/list_tasks');
+      return ((await res.json()).tasks as { title: string; completed: boolean }[]).map(
+        (t) => `${t.title}: ${t.completed}`,
+      );
+    })
+    .toEqual(['Edited, then done: true']);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('task')).toHaveCount(1);
+  await expect(page.getByRole('checkbox', { name: 'Done: Edited, then done' })).toBeChecked();
+});
+
 test.describe('with JavaScript off', () => {
   test('add, toggle, edit, filter and delete by posting forms', async ({ browser }) => {
     // Sign up with JavaScript on, then continue in a context without it, sharing the cookie.

@@ -75,6 +75,7 @@ pub(crate) fn TaskList(
         conflict: RwSignal::new(None),
         draft: StoredValue::new(None),
         refreshing: StoredValue::new(None),
+        moved: StoredValue::new(Vec::new()),
     };
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]

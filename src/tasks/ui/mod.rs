@@ -6,10 +6,12 @@
 //! refuses it; a delete alone waits for the server (see `Store::delete`).
 //!
 //! Rooms: this file is the page and its data; `store` the list as shown and its changes;
-//! `list` the list, its controls and footer; `form` the task form, for adding and editing.
+//! `list` the list, its controls and footer; `form` the task form, for adding and editing;
+//! `queue` sends the page's requests one at a time, in order.
 
 mod form;
 mod list;
+mod queue;
 mod store;
 
 use leptos::{either::Either, prelude::*};

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use leptos::{prelude::*, task::spawn_local};
 
+use super::queue::{enqueue, more_waiting};
 use crate::{
     error::AppError,
     forms::FormState,
@@ -49,6 +50,10 @@ pub(crate) struct Store {
     pub(crate) draft: StoredValue<Option<(i64, TaskForm)>>,
     /// A refresh is running (`Some(false)`), or running and asked for again (`Some(true)`).
     pub(crate) refreshing: StoredValue<Option<bool>>,
+    /// Versions the page's own writes moved a task on by, `(id, from, to)`, while more of its
+    /// writes were still to leave: a later one based on `from` is based on `to` (it was made
+    /// on top of the earlier one). Emptied whenever the queue runs dry.
+    pub(crate) moved: StoredValue<Vec<(i64, i32, i32)>>,
 }
 
 impl Store {
@@ -68,6 +73,41 @@ impl Store {
     fn find(&self, id: i64) -> Option<Task> {
         self.tasks
             .with_untracked(|ts| ts.iter().find(|t| t.id == id).cloned())
+    }
+
+    /// The version a write made on the page when it showed version `seen` of task `id` is
+    /// based on, at the moment it leaves: `seen`, moved on by the page's own writes sent
+    /// before it (another device's change still meets the conflict it should).
+    fn based_on(&self, id: i64, seen: i32) -> i32 {
+        self.moved.with_value(|moved| {
+            let mut version = seen;
+            while let Some(&(_, _, to)) = moved
+                .iter()
+                .find(|&&(i, from, _)| i == id && from == version)
+            {
+                version = to;
+            }
+            version
+        })
+    }
+
+    /// The server's answer to one of the page's own writes, based on version `from`: shown
+    /// whole, unless more of the person's changes are still to leave (they already show, and
+    /// the answer would undo them for a moment); then only the version moves.
+    fn settle(&self, from: i32, task: Task) {
+        if more_waiting() {
+            self.moved
+                .update_value(|moved| moved.push((task.id, from, task.version)));
+            self.tasks.update(|ts| {
+                if let Some(t) = ts.iter_mut().find(|t| t.id == task.id) {
+                    t.version = task.version;
+                    t.updated_at = task.updated_at;
+                }
+            });
+        } else {
+            self.moved.update_value(Vec::clear);
+            self.replace(task);
+        }
     }
 
     /// After a change of `id` was refused as stale: shows the task as it is now, marked as
@@ -100,12 +140,16 @@ impl Store {
             }
         });
         self.counts.update(|c| shift(c, completed, 1));
-        spawn_local(async move {
-            let based_on = Some(before.version);
-            match crate::tasks::api::set_task_completed(id, completed, based_on).await {
-                Ok(task) => store.replace(task),
+        enqueue(async move {
+            let based_on = store.based_on(id, before.version);
+            match crate::tasks::api::set_task_completed(id, completed, Some(based_on)).await {
+                Ok(task) => store.settle(based_on, task),
                 Err(error) => {
-                    store.replace(before);
+                    store.tasks.update(|ts| {
+                        if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
+                            t.completed = !completed;
+                        }
+                    });
                     store.counts.update(|c| shift(c, !completed, 1));
                     match error {
                         AppError::Conflict => store.show_current(id).await,
@@ -133,7 +177,7 @@ impl Store {
                 completed: 0,
             }
         });
-        spawn_local(async move {
+        enqueue(async move {
             if let Err(error) = crate::tasks::api::set_all_completed(completed).await {
                 store.tasks.set(tasks);
                 store.counts.set(counts);
@@ -150,7 +194,7 @@ impl Store {
         self.forms.action_result.set(None);
         // Not optimistic: the task goes once the server has deleted it, so a page reloaded
         // right after never reads the list before the delete is made.
-        spawn_local(async move {
+        enqueue(async move {
             match crate::tasks::api::delete_task(id).await {
                 Ok(()) => {
                     store.tasks.update(|ts| ts.retain(|t| t.id != id));
@@ -167,7 +211,7 @@ impl Store {
         self.forms.action_result.set(None);
         self.tasks.update(|ts| ts.retain(|t| !t.completed));
         self.counts.update(|c| c.completed = 0);
-        spawn_local(async move {
+        enqueue(async move {
             if let Err(error) = crate::tasks::api::clear_completed().await {
                 store.tasks.set(tasks);
                 store.counts.set(counts);
@@ -201,7 +245,7 @@ impl Store {
         });
         self.counts.update(|c| add_one(c, false));
         let form = input.form();
-        spawn_local(async move {
+        enqueue(async move {
             match crate::tasks::api::add_task(form).await {
                 // A refresh may have brought the new task already: then the stand-in goes.
                 Ok(task) => store.tasks.update(|ts| {
@@ -239,11 +283,20 @@ impl Store {
         self.forms.edit_result.set(None);
         self.conflict.set(None);
         let form = input.form();
-        spawn_local(async move {
-            match crate::tasks::api::update_task(id, Some(before.version), form.clone()).await {
-                Ok(task) => store.replace(task),
+        enqueue(async move {
+            let based_on = store.based_on(id, before.version);
+            match crate::tasks::api::update_task(id, Some(based_on), form.clone()).await {
+                Ok(task) => store.settle(based_on, task),
                 Err(error) => {
-                    store.replace(before);
+                    // As it was before the edit, at the version it has now.
+                    store.tasks.update(|ts| {
+                        if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
+                            *t = Task {
+                                version: t.version,
+                                ..before
+                            };
+                        }
+                    });
                     if error == AppError::Conflict {
                         // The form opens again with what was typed, beside the task as it is now.
                         store.draft.set_value(Some((id, form)));
@@ -268,7 +321,9 @@ impl Store {
     /// Reads the list again as far as the page shows it (changes made elsewhere arrived),
     /// keeping what is the person's own for now: tasks still being added, and the task being
     /// edited as it was when the edit began (saving it then meets the conflict, if any). Runs
-    /// once at a time; asked again meanwhile, it runs once more after.
+    /// once at a time; asked again meanwhile, it runs once more after. It waits in the queue
+    /// behind the page's own writes; if more of them were made while it read, what it read
+    /// is already behind the page, so it is dropped and read again after them.
     pub(crate) fn refresh(&self) {
         let store = *self;
         if let Some(again) = self.refreshing.get_value() {
@@ -278,7 +333,7 @@ impl Store {
             return;
         }
         self.refreshing.set_value(Some(false));
-        spawn_local(async move {
+        enqueue(async move {
             let shown = store
                 .tasks
                 .with_untracked(|ts| ts.iter().filter(|t| t.id > 0).count())
@@ -304,7 +359,9 @@ impl Store {
                     }
                 }
             }
-            if let Some((counts, next_cursor)) = last {
+            if more_waiting() {
+                store.refreshing.set_value(Some(true));
+            } else if let Some((counts, next_cursor)) = last {
                 let editing = store.editing.get_untracked();
                 store.tasks.update(|ts| {
                     if let Some(mine) = editing.and_then(|e| ts.iter().find(|t| t.id == e)) {
