@@ -49,11 +49,11 @@ pub(crate) fn more_waiting() -> bool {
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
-    use std::rc::Rc;
+    use std::{cell::RefCell, rc::Rc};
 
     use tokio::sync::oneshot;
 
-    use super::*;
+    use crate::tasks::ui::queue::{enqueue, more_waiting};
 
     /// Jobs run one at a time, in order, even when the first is the slowest to finish; the
     /// queue starts again after running dry.
