@@ -52,7 +52,8 @@ pub(crate) struct Store {
     pub(crate) refreshing: StoredValue<Option<bool>>,
     /// Versions the page's own writes moved a task on by, `(id, from, to)`, while more of its
     /// writes were still to leave: a later one based on `from` is based on `to` (it was made
-    /// on top of the earlier one). Emptied whenever the queue runs dry.
+    /// on top of the earlier one). Emptied when a write is answered with nothing behind it
+    /// (after a refused one, what stays is still true, and is emptied by the next answer).
     pub(crate) moved: StoredValue<Vec<(i64, i32, i32)>>,
 }
 
@@ -61,12 +62,17 @@ impl Store {
         self.forms.action_result.set(Some(Err(error)));
     }
 
-    pub(crate) fn replace(&self, task: Task) {
+    /// Changes the task `id` as the page shows it, if it shows it.
+    fn change(&self, id: i64, f: impl FnOnce(&mut Task)) {
         self.tasks.update(|ts| {
-            if let Some(t) = ts.iter_mut().find(|t| t.id == task.id) {
-                *t = task;
+            if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
+                f(t);
             }
         });
+    }
+
+    pub(crate) fn replace(&self, task: Task) {
+        self.change(task.id, |t| *t = task);
     }
 
     /// The task `id` as the page shows it now.
@@ -98,11 +104,9 @@ impl Store {
         if more_waiting() {
             self.moved
                 .update_value(|moved| moved.push((task.id, from, task.version)));
-            self.tasks.update(|ts| {
-                if let Some(t) = ts.iter_mut().find(|t| t.id == task.id) {
-                    t.version = task.version;
-                    t.updated_at = task.updated_at;
-                }
+            self.change(task.id, |t| {
+                t.version = task.version;
+                t.updated_at = task.updated_at;
             });
         } else {
             self.moved.update_value(Vec::clear);
@@ -134,22 +138,14 @@ impl Store {
         }
         self.forms.action_result.set(None);
         self.conflict.set(None);
-        self.tasks.update(|ts| {
-            if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
-                t.completed = completed;
-            }
-        });
+        self.change(id, |t| t.completed = completed);
         self.counts.update(|c| shift(c, completed, 1));
         enqueue(async move {
             let based_on = store.based_on(id, before.version);
             match crate::tasks::api::set_task_completed(id, completed, Some(based_on)).await {
                 Ok(task) => store.settle(based_on, task),
                 Err(error) => {
-                    store.tasks.update(|ts| {
-                        if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
-                            t.completed = !completed;
-                        }
-                    });
+                    store.change(id, |t| t.completed = !completed);
                     store.counts.update(|c| shift(c, !completed, 1));
                     match error {
                         AppError::Conflict => store.show_current(id).await,
@@ -270,14 +266,12 @@ impl Store {
         let Some(before) = self.find(id) else {
             return;
         };
-        self.tasks.update(|ts| {
-            if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
-                t.title = input.title.as_str().to_owned();
-                t.description = input.description.as_deref().map(str::to_owned);
-                t.priority = input.priority;
-                t.due_date = input.due_date;
-                t.tags = input.sorted_tags();
-            }
+        self.change(id, |t| {
+            t.title = input.title.as_str().to_owned();
+            t.description = input.description.as_deref().map(str::to_owned);
+            t.priority = input.priority;
+            t.due_date = input.due_date;
+            t.tags = input.sorted_tags();
         });
         self.editing.set(None);
         self.forms.edit_result.set(None);
@@ -289,12 +283,10 @@ impl Store {
                 Ok(task) => store.settle(based_on, task),
                 Err(error) => {
                     // As it was before the edit, at the version it has now.
-                    store.tasks.update(|ts| {
-                        if let Some(t) = ts.iter_mut().find(|t| t.id == id) {
-                            *t = Task {
-                                version: t.version,
-                                ..before
-                            };
+                    store.change(id, |t| {
+                        *t = Task {
+                            version: t.version,
+                            ..before
                         }
                     });
                     if error == AppError::Conflict {
