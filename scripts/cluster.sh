@@ -83,6 +83,9 @@ export LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
 export RUST_LOG=${RUST_LOG:-warn}
 # The balancer is the only proxy; behind it every client is counted by its own address.
 export TRUSTED_PROXIES=${TRUSTED_PROXIES:-127.0.0.1/32}
+# A stopping instance answers /healthz 503 while still serving for this long: the balancer
+# checks every second and takes it out after two failures (deploy/haproxy.cfg).
+export SHUTDOWN_DRAIN_SECS=${SHUTDOWN_DRAIN_SECS:-3}
 
 pids=()
 stopping=

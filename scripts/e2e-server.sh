@@ -19,4 +19,6 @@ export LEPTOS_ENV=PROD
 export RUST_LOG=${RUST_LOG:-warn}
 # Every test signs up from 127.0.0.1: the per-address limit would soon refuse them.
 export AUTH_ADDRESS_LIMIT=${AUTH_ADDRESS_LIMIT:-100000}
+# No balancer in front: a stop need not wait for one to notice.
+export SHUTDOWN_DRAIN_SECS=${SHUTDOWN_DRAIN_SECS:-0}
 exec "target/$profile/tasklist"

@@ -1,7 +1,7 @@
 //! Configuration, read once from the environment at start-up. Every setting has a default
 //! that works on a developer's machine; secrets never appear in `Debug` output or logs.
 
-use std::{fmt, path::Path, time::Duration};
+use std::{fmt, net::SocketAddr, path::Path, time::Duration};
 
 use leptos::config::{get_configuration, LeptosOptions};
 
@@ -19,9 +19,11 @@ pub struct Quotas {
 pub struct Config {
     /// `DATABASE_URL`; when unset, the project-local cluster of `scripts/db.sh`.
     pub database_url: DatabaseUrl,
-    /// `DATABASE_LISTEN_URL`: where the live updates' LISTEN connection goes, when not to
-    /// `DATABASE_URL` (a transaction pooler cannot LISTEN: give a direct connection here).
-    pub database_listen_url: Option<DatabaseUrl>,
+    /// `DATABASE_DIRECT_URL` (formerly `DATABASE_LISTEN_URL`, still read): a direct
+    /// connection to the same database for what a transaction pooler cannot carry, the
+    /// migrations (they hold a session advisory lock) and the live updates' LISTEN. Unset:
+    /// both use `DATABASE_URL`.
+    pub database_direct_url: Option<DatabaseUrl>,
     /// `DATABASE_MAX_CONNECTIONS`, default 15.
     pub db_max_connections: u32,
     /// `DATABASE_ACQUIRE_TIMEOUT_SECS`, default 5: how long a request waits for a free
@@ -74,6 +76,16 @@ pub struct Config {
     /// `API_RATE_LIMIT`, default 600: requests one API token may make per minute on one
     /// instance (all of them at once if it has been idle a minute); past it, 429.
     pub api_rate_limit: u32,
+    /// `SHUTDOWN_DRAIN_SECS`, default 5: after SIGTERM the instance keeps serving this long
+    /// with `/healthz` answering 503, so that a load balancer takes it out before it stops
+    /// accepting connections.
+    pub shutdown_drain: Duration,
+    /// `SHUTDOWN_TIMEOUT_SECS`, default 30: after the drain, requests in flight get this long
+    /// to finish; then the process exits anyway.
+    pub shutdown_timeout: Duration,
+    /// `METRICS_ADDR`: where `/metrics` (Prometheus) is served, an address of its own that
+    /// is never the public one. Unset: no metrics endpoint.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// A connection string whose password never reaches a log.
@@ -101,7 +113,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &self.database_url)
-            .field("database_listen_url", &self.database_listen_url)
+            .field("database_direct_url", &self.database_direct_url)
             .field("db_max_connections", &self.db_max_connections)
             .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("site_addr", &self.leptos.site_addr)
@@ -124,6 +136,9 @@ impl fmt::Debug for Config {
             .field("live_max_streams", &self.live_max_streams)
             .field("live_max_streams_per_user", &self.live_max_streams_per_user)
             .field("api_rate_limit", &self.api_rate_limit)
+            .field("shutdown_drain", &self.shutdown_drain)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("metrics_addr", &self.metrics_addr)
             .finish_non_exhaustive()
     }
 }
@@ -157,10 +172,15 @@ impl Config {
             None => local_database_url(project_dir),
         };
         let database_url = postgres_url("DATABASE_URL", database_url)?;
-        let database_listen_url = lookup("DATABASE_LISTEN_URL")
-            .map(|url| url.trim().to_owned())
-            .filter(|url| !url.is_empty())
-            .map(|url| postgres_url("DATABASE_LISTEN_URL", url))
+        let set = |name: &'static str| {
+            lookup(name)
+                .map(|url| url.trim().to_owned())
+                .filter(|url| !url.is_empty())
+                .map(|url| (name, url))
+        };
+        let database_direct_url = set("DATABASE_DIRECT_URL")
+            .or_else(|| set("DATABASE_LISTEN_URL"))
+            .map(|(name, url)| postgres_url(name, url))
             .transpose()?;
         let db_max_connections =
             parse_number(&lookup, "DATABASE_MAX_CONNECTIONS", 15u32, 1..=1000)?;
@@ -181,6 +201,18 @@ impl Config {
                 name: "TRUSTED_PROXIES",
                 reason,
             })?;
+        let metrics_addr = lookup("METRICS_ADDR")
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                a.parse::<SocketAddr>().map_err(|_| ConfigError::Invalid {
+                    name: "METRICS_ADDR",
+                    reason: format!(
+                        "expected an address and port such as 127.0.0.1:9100, got {a:?}"
+                    ),
+                })
+            })
+            .transpose()?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
             trusted_proxies,
@@ -219,7 +251,7 @@ impl Config {
             )?,
             api_rate_limit: parse_number(&lookup, "API_RATE_LIMIT", 600u32, 1..=1_000_000)?,
             database_url: DatabaseUrl::new(database_url),
-            database_listen_url: database_listen_url.map(DatabaseUrl::new),
+            database_direct_url: database_direct_url.map(DatabaseUrl::new),
             db_max_connections,
             db_acquire_timeout: parse_secs(&lookup, "DATABASE_ACQUIRE_TIMEOUT_SECS", 5, 1..=120)?,
             leptos,
@@ -237,6 +269,9 @@ impl Config {
             auth_address_limit: parse_number(&lookup, "AUTH_ADDRESS_LIMIT", 100i64, 1..=1_000_000)?,
             auth_window: parse_secs(&lookup, "AUTH_WINDOW_SECS", 900, 1..=DAY)?,
             cleanup_interval: parse_secs(&lookup, "CLEANUP_INTERVAL_SECS", 60, 1..=DAY)?,
+            shutdown_drain: parse_secs(&lookup, "SHUTDOWN_DRAIN_SECS", 5, 0..=300)?,
+            shutdown_timeout: parse_secs(&lookup, "SHUTDOWN_TIMEOUT_SECS", 30, 1..=3600)?,
+            metrics_addr,
         })
     }
 
@@ -369,6 +404,20 @@ mod tests {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         assert_eq!(c.password_threads, (cores - 1).max(1));
         assert_eq!(c.password_queue, 16);
+        assert_eq!(c.shutdown_drain, Duration::from_secs(5));
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
+        assert_eq!(c.metrics_addr, None);
+    }
+
+    #[test]
+    fn the_metrics_address_is_read_and_a_bad_one_is_refused_by_name() {
+        let c = config(&[("METRICS_ADDR", "127.0.0.1:9100")]).unwrap();
+        assert_eq!(c.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(config(&[("METRICS_ADDR", " ")]).unwrap().metrics_addr, None);
+        let err = config(&[("METRICS_ADDR", "localhost")]).unwrap_err();
+        assert!(err.to_string().contains("METRICS_ADDR"), "{err}");
+        let err = config(&[("SHUTDOWN_DRAIN_SECS", "301")]).unwrap_err();
+        assert!(err.to_string().contains("SHUTDOWN_DRAIN_SECS"), "{err}");
     }
 
     #[test]
@@ -433,25 +482,43 @@ mod tests {
     }
 
     #[test]
-    fn the_listen_url_is_its_own_setting_checked_and_redacted_like_the_database_url() {
-        assert!(config(&[]).unwrap().database_listen_url.is_none());
-        assert!(config(&[("DATABASE_LISTEN_URL", "  ")])
+    fn the_direct_url_is_its_own_setting_checked_and_redacted_like_the_database_url() {
+        assert!(config(&[]).unwrap().database_direct_url.is_none());
+        assert!(config(&[("DATABASE_DIRECT_URL", "  ")])
             .unwrap()
-            .database_listen_url
+            .database_direct_url
             .is_none());
-        let err = config(&[("DATABASE_LISTEN_URL", "mysql://x")]).unwrap_err();
-        assert!(err.to_string().contains("DATABASE_LISTEN_URL"), "{err}");
+        let err = config(&[("DATABASE_DIRECT_URL", "mysql://x")]).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_DIRECT_URL"), "{err}");
         let c = config(&[(
-            "DATABASE_LISTEN_URL",
+            "DATABASE_DIRECT_URL",
             "postgres://app:s3cr3t@direct.example/app",
         )])
         .unwrap();
         assert_eq!(
-            c.database_listen_url.as_ref().map(|u| u.expose()),
+            c.database_direct_url.as_ref().map(|u| u.expose()),
             Some("postgres://app:s3cr3t@direct.example/app")
         );
         let printed = format!("{c:?}");
         assert!(!printed.contains("s3cr3t"), "{printed}");
+    }
+
+    #[test]
+    fn the_former_name_of_the_direct_url_is_still_read_and_the_new_name_wins() {
+        let old = "postgres://app@listen.example/app";
+        let new = "postgres://app@direct.example/app";
+        let c = config(&[("DATABASE_LISTEN_URL", old)]).unwrap();
+        assert_eq!(
+            c.database_direct_url.as_ref().map(|u| u.expose()),
+            Some(old)
+        );
+        let c = config(&[("DATABASE_LISTEN_URL", old), ("DATABASE_DIRECT_URL", new)]).unwrap();
+        assert_eq!(
+            c.database_direct_url.as_ref().map(|u| u.expose()),
+            Some(new)
+        );
+        let err = config(&[("DATABASE_LISTEN_URL", "mysql://x")]).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_LISTEN_URL"), "{err}");
     }
 
     #[test]

@@ -155,6 +155,13 @@ mod ssr {
             match &err {
                 sqlx::Error::RowNotFound => Self::NotFound,
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                    let reason = if matches!(err, sqlx::Error::PoolTimedOut) {
+                        "pool_timeout"
+                    } else {
+                        "connection"
+                    };
+                    metrics::counter!(crate::monitoring::DB_UNAVAILABLE, "reason" => reason)
+                        .increment(1);
                     tracing::warn!(error = %err, "database unavailable");
                     Self::Unavailable
                 }
@@ -165,6 +172,13 @@ mod ssr {
                         .code()
                         .is_some_and(|c| matches!(&*c, "57014" | "57P01" | "57P02" | "57P03")) =>
                 {
+                    let reason = if db.code().is_some_and(|c| c == "57014") {
+                        "statement_timeout"
+                    } else {
+                        "restarting"
+                    };
+                    metrics::counter!(crate::monitoring::DB_UNAVAILABLE, "reason" => reason)
+                        .increment(1);
                     tracing::warn!(error = %err, "database statement cancelled or server restarting");
                     Self::Unavailable
                 }

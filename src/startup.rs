@@ -1,7 +1,14 @@
-//! Builds the server: database pool and migrations, the router with its middleware, and a
-//! serve loop that finishes in-flight requests on SIGINT/SIGTERM.
+//! Builds the server: database pool and migrations, the router with its middleware, the
+//! metrics address, and a serve loop that on SIGINT/SIGTERM drains (health 503, still
+//! serving), then finishes in-flight requests within a bounded time.
 
-use std::{future::Future, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
+use std::{
+    future::{Future, IntoFuture},
+    net::SocketAddr,
+    str::FromStr,
+    sync::Arc,
+    time::Duration,
+};
 
 use axum::{
     extract::{DefaultBodyLimit, Request, State},
@@ -14,7 +21,7 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool,
+    Connection, PgConnection, PgPool,
 };
 use tokio::{net::TcpListener, task::JoinHandle};
 use tower_http::{
@@ -34,8 +41,9 @@ use crate::{
     auth::{password::Passwords, session, throttle},
     config::{Config, Quotas},
     error::AppError,
-    health,
+    health::{self, Draining},
     live::{self, hub::Hub},
+    monitoring,
     portability::{self, import::IMPORT_MAX_BYTES},
     security::{self, SiteSecurity},
     state::{AppState, SessionSettings},
@@ -66,13 +74,18 @@ pub struct Application {
     cleanup: JoinHandle<()>,
     live: Arc<Hub>,
     listener_task: JoinHandle<()>,
+    draining: Draining,
+    drain: Duration,
+    shutdown_timeout: Duration,
+    metrics: Option<(SocketAddr, JoinHandle<()>)>,
 }
 
 impl Application {
-    /// Connects, migrates and binds. Port 0 in the site address picks a free port.
+    /// Connects, migrates and binds. Port 0 in the site address (or the metrics address)
+    /// picks a free port.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let pool = connect(&config).await.map_err(StartupError::Database)?;
-        sqlx::migrate!().run(&pool).await?;
+        migrate(&config, &pool).await?;
         let store = session::Store::new(pool.clone());
 
         let addr = config.leptos.site_addr;
@@ -100,18 +113,37 @@ impl Application {
             total: config.live_max_streams,
         });
         let listen_url = config
-            .database_listen_url
+            .database_direct_url
             .as_ref()
             .unwrap_or(&config.database_url)
             .expose()
             .to_owned();
         let listener_task = tokio::spawn(live::listener::run(listen_url, live.clone()));
+        let draining = Draining::default();
+        let passwords = Passwords::new(config.password_threads, config.password_queue);
+        let metrics = match config.metrics_addr {
+            Some(addr) => {
+                let gauges = monitoring::endpoint::Gauges {
+                    pool: pool.clone(),
+                    live: live.clone(),
+                    passwords: passwords.clone(),
+                    handle: monitoring::recorder(),
+                };
+                Some(
+                    monitoring::endpoint::serve(addr, gauges)
+                        .await
+                        .map_err(|source| StartupError::Bind { addr, source })?,
+                )
+            }
+            None => None,
+        };
         let state = AppState {
+            draining: draining.clone(),
             api_limits: ApiLimits::new(config.api_rate_limit),
             live: live.clone(),
             leptos_options,
             pool: pool.clone(),
-            passwords: Passwords::new(config.password_threads, config.password_queue),
+            passwords,
             trusted_proxies: config.trusted_proxies.clone(),
             quotas: Quotas {
                 tasks: config.max_tasks_per_user,
@@ -142,7 +174,16 @@ impl Application {
             cleanup,
             live,
             listener_task,
+            draining,
+            drain: config.shutdown_drain,
+            shutdown_timeout: config.shutdown_timeout,
+            metrics,
         })
+    }
+
+    /// Where `/metrics` is served, when `METRICS_ADDR` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(addr, _)| *addr)
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -164,28 +205,80 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish (live streams
-    /// end at once: the browser connects again, to another instance).
+    /// Serves until `shutdown` completes; then drains: `/healthz` answers 503 while every
+    /// request is still served for `SHUTDOWN_DRAIN_SECS`, so the load balancer stops sending
+    /// any. Then it stops accepting, ends the live streams (the pages connect again, to
+    /// another instance) and gives the requests in flight `SHUTDOWN_TIMEOUT_SECS` to finish;
+    /// whatever is still running then is dropped (its transaction rolls back).
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let live = self.live.clone();
-        let served = axum::serve(
+        let draining = self.draining.clone();
+        let drain = self.drain;
+        let (stopping_tx, stopping) = tokio::sync::oneshot::channel::<()>();
+        let serve = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
             shutdown.await;
+            draining.start();
+            tracing::info!(drain_secs = drain.as_secs(), "draining: health answers 503");
+            tokio::time::sleep(drain).await;
+            tracing::info!("shutting down: finishing in-flight requests");
             live.close();
+            let _ = stopping_tx.send(());
         })
-        .await;
+        .into_future();
+        tokio::pin!(serve);
+        let served = tokio::select! {
+            served = &mut serve => Some(served),
+            Ok(()) = stopping => tokio::time::timeout(self.shutdown_timeout, &mut serve).await.ok(),
+        };
         self.listener_task.abort();
         self.cleanup.abort();
-        self.pool.close().await;
-        served
+        if let Some((_, metrics)) = &self.metrics {
+            metrics.abort();
+        }
+        match served {
+            Some(served) => {
+                self.pool.close().await;
+                served
+            }
+            None => {
+                // The process ends with what is still running; closing the pool would wait
+                // for their connections.
+                tracing::warn!(
+                    timeout_secs = self.shutdown_timeout.as_secs(),
+                    "requests still in flight at the shutdown timeout are dropped"
+                );
+                Ok(())
+            }
+        }
     }
+}
+
+/// Applies the migrations, through `DATABASE_DIRECT_URL` when set (they hold a session
+/// advisory lock, which a transaction pooler cannot keep). Migrations this binary does not
+/// know are fine: a newer instance applied them during a rolling deploy, and they only ever
+/// add (expand/contract, see the README), so this older binary still works with them.
+async fn migrate(config: &Config, pool: &PgPool) -> Result<(), StartupError> {
+    let mut migrator = sqlx::migrate!();
+    migrator.set_ignore_missing(true);
+    match &config.database_direct_url {
+        Some(url) => {
+            let mut conn = PgConnection::connect(url.expose())
+                .await
+                .map_err(StartupError::Database)?;
+            migrator.run(&mut conn).await?;
+            conn.close().await.map_err(StartupError::Database)?;
+        }
+        None => migrator.run(pool).await?,
+    }
+    Ok(())
 }
 
 /// One pool for the process: bounded, each idle connection checked before use, and a
@@ -276,9 +369,10 @@ pub fn router(state: AppState, store: session::Store, request_timeout: Duration)
 }
 
 /// The layers around every route, innermost first: a time limit, the body limit,
-/// compression, security headers, request ids, the request's log span, and outermost the
-/// guard that turns a panic into the generic 500 (the panic itself is logged, inside the
-/// request's span, by `telemetry::log_panics`).
+/// compression, security headers, the request's log span, request ids (a client's kept
+/// only when well-formed), the guard that turns
+/// a panic into the generic 500 (the panic itself is logged, inside the request's span, by
+/// `telemetry::log_panics`), and outermost the request metrics, which so count those 500s.
 pub fn with_guards(app: Router, site: SiteSecurity, request_timeout: Duration) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &http::Request<_>| {
@@ -309,7 +403,9 @@ pub fn with_guards(app: Router, site: SiteSecurity, request_timeout: Duration) -
         .layer(middleware::from_fn(crate::telemetry::keep_request_span))
         .layer(trace)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn(crate::telemetry::drop_odd_request_ids))
         .layer(CatchPanicLayer::custom(answer_panic))
+        .layer(middleware::from_fn(monitoring::count_requests))
 }
 
 /// A request still unanswered after `limit` is answered "busy, try again" (503 with
@@ -320,6 +416,7 @@ pub fn with_guards(app: Router, site: SiteSecurity, request_timeout: Duration) -
 /// connection, and the change it had sent must still be made. Only the time limit stops it.
 async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
     let timed_out = || {
+        metrics::counter!(monitoring::REQUEST_TIMEOUTS).increment(1);
         tracing::warn!(limit_secs = limit.as_secs_f64(), "request timed out");
         AppError::Unavailable.into_response()
     };
@@ -384,7 +481,7 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+    tracing::info!("stop requested");
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use crate::{
     client::TrustedProxies,
     config::Quotas,
     error::AppError,
+    health::Draining,
     live::hub::Hub,
     security::SiteSecurity,
     tokens::limits::ApiLimits,
@@ -33,6 +34,8 @@ pub struct AppState {
     pub live: Arc<Hub>,
     /// Requests per API token on this instance.
     pub api_limits: Arc<ApiLimits>,
+    /// Set while this instance drains before it stops (`/healthz` answers 503).
+    pub draining: Draining,
 }
 
 /// The state of this request's server, from the Leptos context (`startup` provides it).

@@ -55,3 +55,30 @@ pub fn log_panics() {
         }));
     });
 }
+
+/// Middleware outside the request-id layer: an `x-request-id` sent by the client (a load
+/// balancer's) is kept only when it is a short run of letters, digits and `-_.:`; any other is
+/// removed, so the layer makes a UUID instead and nothing odd or long reaches the logs.
+pub async fn drop_odd_request_ids(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let well_formed = |value: &http::HeaderValue| {
+        let bytes = value.as_bytes();
+        (1..=MAX_REQUEST_ID_LEN).contains(&bytes.len())
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+    };
+    let headers = req.headers_mut();
+    if headers.get_all(REQUEST_ID).iter().count() > 1
+        || headers.get(REQUEST_ID).is_some_and(|v| !well_formed(v))
+    {
+        headers.remove(REQUEST_ID);
+    }
+    next.run(req).await
+}
+
+const REQUEST_ID: &str = "x-request-id";
+/// Longest request id taken from a client (a UUID is 36).
+const MAX_REQUEST_ID_LEN: usize = 64;

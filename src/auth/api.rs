@@ -12,6 +12,7 @@ use {
     super::{check_password_length, db, session, throttle, DisplayName, Email},
     crate::{
         forms::finish,
+        monitoring::SIGN_IN_FAILURES,
         request::{client_address, current_session},
         state::app_state,
         urls::safe_next,
@@ -90,9 +91,11 @@ pub async fn sign_in(
         if !throttle::take_address_attempt(&state.pool, &state.limits, &client_address().await)
             .await?
         {
+            metrics::counter!(SIGN_IN_FAILURES, "reason" => "address_limit").increment(1);
             return Err(AppError::TooManyRequests);
         }
         if !throttle::take_password_attempt(&state.pool, &state.limits, email.as_str()).await? {
+            metrics::counter!(SIGN_IN_FAILURES, "reason" => "account_limit").increment(1);
             return Err(AppError::TooManyRequests);
         }
         let credentials = db::credentials_by_email(&state.pool, email.as_str()).await?;
@@ -102,6 +105,7 @@ pub async fn sign_in(
         let verified = state.passwords.verify(&ticket, password, stored).await?;
         // A failure stays counted: `take_password_attempt` recorded it.
         let Some(credentials) = credentials.filter(|_| verified) else {
+            metrics::counter!(SIGN_IN_FAILURES, "reason" => "password").increment(1);
             return Err(AppError::validation(
                 "form",
                 "The email or password is not right.",

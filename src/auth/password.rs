@@ -47,6 +47,8 @@ pub struct Passwords {
     jobs: mpsc::Sender<Job>,
     /// `threads + queue` places: running or waiting.
     places: Arc<Semaphore>,
+    /// `threads + queue`.
+    capacity: usize,
 }
 
 /// A place in the password queue: the right to ask for password work. It is given back when
@@ -70,6 +72,7 @@ impl Passwords {
         Self {
             jobs,
             places: Arc::new(Semaphore::new(threads + queue)),
+            capacity: threads + queue,
         }
     }
 
@@ -80,9 +83,16 @@ impl Passwords {
             .try_acquire_owned()
             .map(|permit| Ticket(Arc::new(permit)))
             .map_err(|_| {
+                metrics::counter!(crate::monitoring::PASSWORD_REFUSED).increment(1);
                 tracing::warn!("password queue full: a password check was turned away");
                 AppError::Unavailable
             })
+    }
+
+    /// Places taken: password checks running or waiting for a thread (the metrics' queue
+    /// depth).
+    pub fn in_progress(&self) -> usize {
+        self.capacity - self.places.available_permits()
     }
 
     pub async fn hash(&self, ticket: &Ticket, password: String) -> Result<String, AppError> {

@@ -3,7 +3,7 @@
 //! `MAX_BACKOFF`) and, once listening again, tells every stream to resync: whatever was
 //! sent while it was away is gone.
 //!
-//! It connects with its own URL (`DATABASE_LISTEN_URL`, else `DATABASE_URL`): a transaction
+//! It connects with its own URL (`DATABASE_DIRECT_URL`, else `DATABASE_URL`): a transaction
 //! pooler cannot hold a LISTEN, so behind one this must be a direct connection.
 
 use std::{sync::Arc, time::Duration};

@@ -38,6 +38,8 @@ pub struct TestApp {
     admin: PgConnectOptions,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
+    /// `http://…/metrics` when the app was started with `METRICS_ADDR`.
+    pub metrics_url: Option<String>,
 }
 
 static TRACING: Once = Once::new();
@@ -106,6 +108,8 @@ impl TestApp {
                     "DATABASE_URL" => Some(app_url.clone()),
                     "DATABASE_MAX_CONNECTIONS" => Some("5".into()),
                     "DATABASE_ACQUIRE_TIMEOUT_SECS" => Some("10".into()),
+                    // No balancer to wait for: a stop stops at once.
+                    "SHUTDOWN_DRAIN_SECS" => Some("0".into()),
                     // Room for the tests that send 30 sign-ins at once to see the throttle,
                     // not the queue (`abuse.rs` tests the queue).
                     "PASSWORD_HASH_QUEUE" => Some("64".into()),
@@ -117,7 +121,7 @@ impl TestApp {
         )
         .expect("test configuration is valid");
 
-        let (address, shutdown, server) = start_server(config.clone()).await;
+        let (address, shutdown, server, metrics_url) = start_server(config.clone()).await;
 
         let pool = PgPoolOptions::new()
             .max_connections(3)
@@ -137,6 +141,7 @@ impl TestApp {
             admin,
             shutdown: Some(shutdown),
             server: Some(server),
+            metrics_url,
         }
     }
 
@@ -166,7 +171,7 @@ impl TestApp {
     /// deployment with several instances behind a load balancer would run). It stops when
     /// the `Instance` is dropped; the database stays with the `TestApp`.
     pub async fn start_instance(&self) -> Instance {
-        let (address, shutdown, server) = start_server(self.config.clone()).await;
+        let (address, shutdown, server, _) = start_server(self.config.clone()).await;
         Instance {
             address,
             shutdown: Some(shutdown),
@@ -193,8 +198,9 @@ impl TestApp {
 
     /// Starts the server again after `stop` (on another port: `address` is updated).
     pub async fn start(&mut self) {
-        let (address, shutdown, server) = start_server(self.config.clone()).await;
+        let (address, shutdown, server, metrics_url) = start_server(self.config.clone()).await;
         self.address = address;
+        self.metrics_url = metrics_url;
         self.shutdown = Some(shutdown);
         self.server = Some(server);
     }
@@ -230,17 +236,25 @@ impl TestApp {
 }
 
 /// Builds and starts the app with `config` on a free port: its address, the sender that
-/// stops it and the handle of its serve loop.
+/// stops it, the handle of its serve loop and its metrics URL (with `METRICS_ADDR`).
 async fn start_server(
     config: Config,
-) -> (String, oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
+) -> (
+    String,
+    oneshot::Sender<()>,
+    JoinHandle<std::io::Result<()>>,
+    Option<String>,
+) {
     let app = Application::build(config).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_url = app
+        .metrics_addr()
+        .map(|addr| format!("http://{addr}/metrics"));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
         let _ = stopped.await;
     }));
-    (address, shutdown, server)
+    (address, shutdown, server, metrics_url)
 }
 
 /// Another server instance on a `TestApp`'s database (`TestApp::start_instance`).

@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod list;
 mod live;
+mod operations;
 mod pages;
 mod plans;
 mod portability;
