@@ -8,6 +8,13 @@
 #   scripts/db.sh status    say whether it runs
 #   scripts/db.sh url       print the DATABASE_URL of the project-local database
 #   scripts/db.sh psql      open psql on it
+#   scripts/db.sh restart [fast|immediate]
+#                           restart the cluster (pg_ctl restart -m MODE, fast by default;
+#                           immediate is a crash: recovery replays the WAL)
+#   scripts/db.sh dump FILE     back the database up (pg_dump's custom format) into FILE
+#   scripts/db.sh restore FILE  restore FILE into the database, which must be new or empty
+#                               (created if missing): TASKLIST_DB_NAME=other scripts/db.sh
+#                               restore FILE restores beside the original
 #
 # initdb and postgres refuse to run as root; when called as root they run as the `postgres`
 # system user (created if missing). Override the location with TASKLIST_DATA_DIR.
@@ -100,11 +107,49 @@ stop() {
   fi
 }
 
+restart() {
+  local mode=${1:-fast}
+  case "$mode" in fast | immediate) ;; *) echo "restart mode: fast or immediate" >&2; exit 2 ;; esac
+  running || { echo "PostgreSQL is not running" >&2; exit 1; }
+  log "restarting PostgreSQL (-m $mode)"
+  as_owner "$bindir/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -m "$mode" -w -t 60 restart >/dev/null
+}
+
+dump() {
+  local file=${1:?usage: scripts/db.sh dump FILE}
+  running || { echo "PostgreSQL is not running (scripts/db.sh start)" >&2; exit 1; }
+  log "dumping $db into $file"
+  # Into a temporary file first: a failed dump never leaves a truncated FILE behind.
+  "$bindir/pg_dump" -h "$sock" -U "$role" --format=custom --no-owner --file="$file.partial" "$db"
+  mv "$file.partial" "$file"
+}
+
+restore() {
+  local file=${1:?usage: scripts/db.sh restore FILE}
+  [ -r "$file" ] || { echo "cannot read $file" >&2; exit 1; }
+  running || { echo "PostgreSQL is not running (scripts/db.sh start)" >&2; exit 1; }
+  if as_owner "$bindir/psql" -h "$sock" -U "$role" -d postgres -tAc "select 1 from pg_database where datname = '$db'" | grep -q 1; then
+    local tables
+    tables=$("$bindir/psql" -h "$sock" -U "$role" -d "$db" -tAc "select count(*) from pg_tables where schemaname = 'public'")
+    if [ "$tables" != 0 ]; then
+      echo "database $db already has tables: restore into a new one (TASKLIST_DB_NAME=...)" >&2
+      exit 1
+    fi
+  else
+    as_owner "$bindir/createdb" -h "$sock" -U "$role" "$db"
+  fi
+  log "restoring $file into $db"
+  "$bindir/pg_restore" -h "$sock" -U "$role" --no-owner --exit-on-error --single-transaction -d "$db" "$file"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  restart) restart "${2:-fast}" ;;
+  dump) dump "${2:-}" ;;
+  restore) restore "${2:-}" ;;
   status) if running; then echo "running: $(url)"; else echo "stopped"; exit 3; fi ;;
   url) url ;;
   psql) shift; exec "$bindir/psql" -h "$sock" -U "$role" -d "$db" "$@" ;;
-  *) echo "usage: $0 start|stop|status|url|psql" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart [fast|immediate]|status|url|psql|dump FILE|restore FILE" >&2; exit 2 ;;
 esac

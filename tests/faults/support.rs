@@ -1,0 +1,406 @@
+//! What the fault tests stand on: a PostgreSQL cluster of the test's own (so it can be
+//! restarted or crashed without touching the other tests), the real server binary as a child
+//! process (so it can be killed), and people with API tokens to put load on it.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    sync::Arc,
+    time::Duration,
+};
+
+use reqwest::{header, redirect, Client, StatusCode};
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Runs `scripts/db.sh ARGS` for the cluster in `data`, database `db`; its stdout.
+fn db_sh(data: &Path, db: &str, args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new("bash")
+        .arg(Path::new(ROOT).join("scripts/db.sh"))
+        .args(args)
+        .env("TASKLIST_DATA_DIR", data)
+        .env("TASKLIST_DB_NAME", db)
+        .output()
+        .expect("bash runs");
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// A PostgreSQL cluster of this test's own (`scripts/db.sh` with its own data folder),
+/// stopped and removed when dropped.
+pub struct Pg {
+    data: PathBuf,
+    pub db: String,
+}
+
+impl Pg {
+    pub fn start(name: &str) -> Self {
+        // Short: the Unix socket's path must stay under 108 bytes.
+        let data = std::env::temp_dir().join(format!("tlf-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        let pg = Self {
+            data,
+            db: "tasklist".into(),
+        };
+        pg.sh(&["start"]).expect("the test's PostgreSQL starts");
+        pg
+    }
+
+    /// `scripts/db.sh ARGS` on this cluster's database.
+    pub fn sh(&self, args: &[&str]) -> Result<String, String> {
+        db_sh(&self.data, &self.db, args)
+    }
+
+    /// `scripts/db.sh ARGS` on another database of this cluster.
+    pub fn sh_on(&self, db: &str, args: &[&str]) -> Result<String, String> {
+        db_sh(&self.data, db, args)
+    }
+
+    pub fn url(&self) -> String {
+        self.sh(&["url"]).expect("db.sh url")
+    }
+
+    pub fn url_of(&self, db: &str) -> String {
+        self.sh_on(db, &["url"]).expect("db.sh url")
+    }
+
+    pub async fn connect(&self) -> sqlx::PgPool {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect(&self.url())
+            .await
+            .expect("the test connects to its PostgreSQL")
+    }
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        let _ = self.sh(&["stop"]);
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+/// The server binary, run as a process of its own on `port`.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+    pub log: PathBuf,
+}
+
+/// A free port on 127.0.0.1 (free when asked; the server binds it soon after).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Server {
+    /// Starts the binary against `database_url` with `settings` and waits until `/healthz`
+    /// answers 200.
+    pub async fn start(database_url: &str, port: u16, settings: &[(&str, &str)]) -> Self {
+        let log = std::env::temp_dir().join(format!("tlf-server-{port}-{}.log", rand_suffix()));
+        let file = std::fs::File::create(&log).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tasklist"));
+        cmd.current_dir(ROOT)
+            .env("DATABASE_URL", database_url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("RUST_LOG", "info")
+            .env("LOG_FORMAT", "json")
+            .env("API_RATE_LIMIT", "1000000")
+            .env("AUTH_ADDRESS_LIMIT", "100000")
+            .env("SHUTDOWN_DRAIN_SECS", "0")
+            .env_remove("METRICS_ADDR")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .kill_on_drop(true);
+        for (name, value) in settings {
+            cmd.env(name, value);
+        }
+        let mut child = cmd.spawn().expect("the server binary starts");
+        let health = format!("http://127.0.0.1:{port}/healthz");
+        let client = plain_client();
+        for _ in 0..600 {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "the server exited ({status}):\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            if client
+                .get(&health)
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == StatusCode::OK)
+            {
+                return Self { child, port, log };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not become healthy");
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    pub async fn kill_9(mut self) {
+        self.child.start_kill().expect("SIGKILL sent");
+        self.child.wait().await.expect("the server is gone");
+    }
+
+    /// SIGTERM: the stop a deployment asks for.
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("still running") as i32;
+        // SAFETY: kill(2) with a pid of our own child and a valid signal number.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    }
+
+    /// Waits for the process to exit (at most a minute: a stop that never ends is the
+    /// failure this guards against) and says whether it exited with success.
+    pub async fn exited(&mut self) -> bool {
+        tokio::time::timeout(Duration::from_secs(60), self.child.wait())
+            .await
+            .expect("the server exits after SIGTERM")
+            .expect("wait")
+            .success()
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+fn rand_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..8].to_owned()
+}
+
+/// A client that follows no redirects and gives up on an answer after 30 s: a request that
+/// takes longer is a hang.
+pub fn plain_client() -> Client {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// A person with a write token, made through the pages' sign-up and the account page's
+/// token form.
+pub async fn person_with_token(base: &str) -> String {
+    let client = Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |name: &str, form: Vec<(&str, String)>| {
+        client
+            .post(format!("{base}/api/{name}"))
+            .header(header::ACCEPT, "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .form(&form)
+            .send()
+    };
+    let email = format!("faults-{}@example.com", uuid::Uuid::new_v4().simple());
+    let signed_up = post(
+        "sign_up",
+        vec![
+            ("email", email),
+            ("name", String::new()),
+            ("password", "correct horse battery staple 42".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(signed_up.status(), StatusCode::OK);
+    let created: Value = post(
+        "create_token",
+        vec![
+            ("name", "faults".into()),
+            ("scope", "write".into()),
+            ("expires", "30".into()),
+        ],
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    created["secret"].as_str().expect("a token").to_owned()
+}
+
+/// What became of one request.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A 2xx, with its body.
+    Done(Value),
+    /// Any other status, with whether `Retry-After` came with it.
+    Status(StatusCode, bool),
+    /// No answer: the connection was refused or dropped.
+    NoAnswer,
+    /// No answer within the client's 30 s.
+    Hung,
+}
+
+pub async fn send(req: reqwest::RequestBuilder) -> Outcome {
+    match req.send().await {
+        Ok(res) if res.status().is_success() => {
+            let body = res.text().await.unwrap_or_default();
+            Outcome::Done(serde_json::from_str(&body).unwrap_or(Value::Null))
+        }
+        Ok(res) => Outcome::Status(
+            res.status(),
+            res.headers().contains_key(header::RETRY_AFTER),
+        ),
+        Err(err) if err.is_timeout() => Outcome::Hung,
+        Err(_) => Outcome::NoAnswer,
+    }
+}
+
+/// The tags a load task of this number carries: the check that nothing is half-written
+/// reads them back from the title.
+pub fn tags_for(n: usize) -> Vec<String> {
+    vec![format!("load{}", n % 3), "faults".into()]
+}
+
+/// One writer's record: what the server acknowledged, and every other outcome.
+#[derive(Debug, Default)]
+pub struct Record {
+    /// (id, title) of each task whose add was answered 201.
+    pub added: Vec<(i64, String)>,
+    /// Ids whose completion was answered 200.
+    pub completed: Vec<i64>,
+    pub other: Vec<Outcome>,
+}
+
+/// A writer: adds tasks (`w{writer}-{n}`, tags `tags_for(n)`) and completes every other one
+/// it added, as fast as answers come, until `stop` is set. `acked` counts the acknowledged
+/// writes of every writer.
+pub async fn write_until(
+    base: String,
+    token: String,
+    writer: usize,
+    acked: Arc<std::sync::atomic::AtomicUsize>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Record {
+    use std::sync::atomic::Ordering;
+    let client = plain_client();
+    let mut record = Record::default();
+    let mut n = 0;
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        let title = format!("w{writer}-{n}");
+        let add = client
+            .post(format!("{base}/api/v1/tasks"))
+            .bearer_auth(&token)
+            .json(&json!({"title": title, "tags": tags_for(n)}));
+        match send(add).await {
+            Outcome::Done(task) => {
+                record
+                    .added
+                    .push((task["id"].as_i64().expect("an id"), title));
+                acked.fetch_add(1, Ordering::Relaxed);
+            }
+            other => {
+                record.other.push(other);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        }
+        if n % 2 == 0 {
+            let (id, _) = record.added[record.added.len() / 2];
+            let complete = client
+                .post(format!("{base}/api/v1/tasks/{id}/complete"))
+                .bearer_auth(&token);
+            match send(complete).await {
+                Outcome::Done(_) => {
+                    record.completed.push(id);
+                    acked.fetch_add(1, Ordering::Relaxed);
+                }
+                other => record.other.push(other),
+            }
+        }
+    }
+    record
+}
+
+/// Waits until `acked` reaches `at_least`.
+pub async fn until_acked(acked: &std::sync::atomic::AtomicUsize, at_least: usize) {
+    while acked.load(std::sync::atomic::Ordering::Relaxed) < at_least {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Every acknowledged add is there with its title and tags, every acknowledged completion is
+/// done, no load task at all (acknowledged or not) lacks a tag its title implies, and each
+/// person's counter row agrees with their tasks.
+pub async fn assert_nothing_lost_or_half_written(pool: &sqlx::PgPool, records: &[Record]) {
+    let rows: Vec<(i64, String, bool, Vec<String>)> = sqlx::query_as(
+        "select t.id, t.title, t.completed,
+                coalesce(array_agg(g.name order by g.name) filter (where g.name is not null), '{}')
+         from tasks t
+         left join task_tags tt on tt.task_id = t.id
+         left join tags g on g.id = tt.tag_id
+         group by t.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let by_id: std::collections::HashMap<i64, (String, bool, Vec<String>)> = rows
+        .iter()
+        .map(|(id, title, done, tags)| (*id, (title.clone(), *done, tags.clone())))
+        .collect();
+    for (id, title, _, tags) in &rows {
+        let n: usize = title
+            .split('-')
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("a load title: {title}"));
+        let mut want = tags_for(n);
+        want.sort();
+        assert_eq!(tags, &want, "task {id} ({title}) has all its tags");
+    }
+    let mut acked = 0;
+    for record in records {
+        for (id, title) in &record.added {
+            let (stored, _, _) = by_id
+                .get(id)
+                .unwrap_or_else(|| panic!("acknowledged task {id} ({title}) is lost"));
+            assert_eq!(stored, title);
+            acked += 1;
+        }
+        for id in &record.completed {
+            assert!(by_id[id].1, "acknowledged completion of {id} is lost");
+            acked += 1;
+        }
+    }
+    assert!(acked > 0, "the load acknowledged something");
+    let off: i64 = sqlx::query_scalar(
+        "select count(*) from task_counts c
+         cross join lateral (
+             select count(*) filter (where not t.completed) as active,
+                    count(*) filter (where t.completed) as completed
+             from tasks t where t.user_id = c.user_id) real
+         where (c.active, c.completed) <> (real.active, real.completed)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(off, 0, "every counter row agrees with its tasks");
+}
