@@ -3,7 +3,7 @@
 # Each step is skipped when the right version is already there, so a warm machine pays nothing.
 #   scripts/install-tools.sh           build + run tools (wasm target, cargo-leptos, wasm-bindgen, wasm-opt, PostgreSQL)
 #   scripts/install-tools.sh --test    also the test tools (sqlx-cli, end2end npm packages, Debian's chromium,
-#                                      and HAProxy for the two-instance tests)
+#                                      HAProxy for the two-instance tests, PgBouncer and openssl for tests/faults)
 #   scripts/install-tools.sh --cluster also HAProxy (scripts/cluster.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,6 +90,11 @@ fi
 [ "${1:-}" = "--test" ] || exit 0
 
 # --- test tools -------------------------------------------------------------------------------
+# PgBouncer (Debian's 1.18) and openssl: tests/faults runs the app behind the pooler and
+# against a PostgreSQL that speaks TLS with a certificate made on the spot.
+[ -x /usr/sbin/pgbouncer ] || apt_install pgbouncer
+have openssl || apt_install openssl
+
 if ! cargo sqlx --version 2>/dev/null | grep -q " $SQLX_CLI_VERSION\$"; then
   log "installing sqlx-cli $SQLX_CLI_VERSION"
   cargo install sqlx-cli --version "=$SQLX_CLI_VERSION" --locked --no-default-features --features rustls,postgres

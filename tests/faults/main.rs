@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use support::{
     assert_nothing_lost_or_half_written, free_port, person_with_token, plain_client, send,
-    until_acked, write_until, Outcome, Pg, Record, Server,
+    until_acked, write_until, Balancer, Bouncer, Outcome, Pg, Record, Server,
 };
 
 const WRITERS: usize = 4;
@@ -344,4 +344,139 @@ async fn a_dump_restores_into_a_fresh_database_that_the_app_then_serves() {
     let after: Value = list(restored.base()).await;
     assert_eq!(after, before);
     assert_eq!(after.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_rolling_restart_behind_the_balancer_fails_no_request() {
+    let pg = Pg::start("rolling");
+    // What scripts/cluster.sh sets: a drain longer than the balancer's two 1 s checks.
+    let settings = [
+        ("SHUTDOWN_DRAIN_SECS", "3"),
+        ("TRUSTED_PROXIES", "127.0.0.1/32"),
+    ];
+    let ports = [free_port(), free_port()];
+    let mut instances = Vec::new();
+    for port in ports {
+        instances.push(Server::start(&pg.url(), port, &settings).await);
+    }
+    let balancer = Balancer::start(&ports).await;
+    let base = balancer.base();
+    let (acked, stop, writers) = start_writers(&base).await;
+
+    // Restart each instance in turn, as a deployment does: SIGTERM, wait for the exit, start
+    // the new one on the same port, wait until the balancer sends it requests again.
+    for (i, port) in ports.iter().enumerate() {
+        let before = acked.load(Ordering::Relaxed);
+        until_acked(&acked, before + 50).await;
+        let mut old = instances.remove(0);
+        old.terminate();
+        assert!(old.exited().await);
+        drop(old);
+        instances.push(Server::start(&pg.url(), *port, &settings).await);
+        balancer.until_served_by(&format!("app{}", i + 1)).await;
+    }
+    let after = acked.load(Ordering::Relaxed);
+    until_acked(&acked, after + 50).await;
+    let records = stop_writers(stop, writers).await;
+
+    let failed: Vec<_> = records.iter().flat_map(|r| &r.other).collect();
+    eprintln!(
+        "rolling restart of 2 instances: {} writes acknowledged, {} failed",
+        acked.load(Ordering::Relaxed),
+        failed.len()
+    );
+    assert!(failed.is_empty(), "no request failed: {failed:?}");
+    assert_nothing_lost_or_half_written(&pg.connect().await, &records).await;
+}
+
+#[tokio::test]
+async fn over_tls_the_app_connects_migrates_and_serves_and_verifies_the_certificate() {
+    let pg = Pg::start("tls");
+    let tls = pg.enable_tls();
+    let url = |mode: &str, ca: &std::path::Path| {
+        format!(
+            "postgres://tasklist@localhost:{}/tasklist?sslmode={mode}&sslrootcert={}",
+            tls.port,
+            ca.display()
+        )
+    };
+
+    // verify-full: the certificate is signed by the CA and names the host. The app migrates
+    // the empty database and serves.
+    let server = Server::start(&url("verify-full", &tls.ca), free_port(), &[]).await;
+    let token = person_with_token(&server.base()).await;
+    let added = send(
+        plain_client()
+            .post(format!("{}/api/v1/tasks", server.base()))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"title": "Over TLS"})),
+    )
+    .await;
+    assert!(matches!(added, Outcome::Done(_)), "{added:?}");
+    drop(server);
+    // require: encrypted, certificate not checked (Neon's default connection string).
+    let server = Server::start(&url("require", &tls.ca), free_port(), &[]).await;
+    drop(server);
+
+    // The database takes no plain connection, and the app refuses a certificate that its CA
+    // did not sign: both are refused at start-up with a clear message.
+    let plain = Server::try_start(&url("disable", &tls.ca), free_port(), &[])
+        .await
+        .err()
+        .expect("no plain connection");
+    assert!(plain.contains("could not reach the database"), "{plain}");
+    let unverified = Server::try_start(&url("verify-full", &tls.other_ca), free_port(), &[])
+        .await
+        .err()
+        .expect("a certificate from another CA is refused");
+    assert!(
+        unverified.contains("could not reach the database"),
+        "{unverified}"
+    );
+    assert!(
+        unverified.to_lowercase().contains("certificate"),
+        "says why: {unverified}"
+    );
+}
+
+#[tokio::test]
+async fn behind_pgbouncer_in_session_mode_the_app_serves_with_migrations_and_listen_direct() {
+    let pg = Pg::start("bouncer");
+    let bouncer = Bouncer::start(&pg, "session").await;
+    let server = Server::start(
+        &bouncer.url(&pg.db),
+        free_port(),
+        // The pooler for requests; a direct connection for the migrations' advisory lock and
+        // the live updates' LISTEN.
+        &[("DATABASE_DIRECT_URL", &pg.url())],
+    )
+    .await;
+    let base = server.base();
+    let (acked, stop, writers) = start_writers(&base).await;
+    until_acked(&acked, 100).await;
+    let records = stop_writers(stop, writers).await;
+    assert!(
+        records.iter().all(|r| r.other.is_empty()),
+        "every request served through the pooler"
+    );
+    assert_nothing_lost_or_half_written(&pg.connect().await, &records).await;
+
+    // The requests really go through the pooler: without it the app answers 503 (its
+    // health too), and serves again once it is back, without a restart.
+    let token = person_with_token(&base).await;
+    let list = || {
+        send(
+            plain_client()
+                .get(format!("{base}/api/v1/tasks"))
+                .bearer_auth(&token),
+        )
+    };
+    let port = bouncer.port;
+    bouncer.stop().await;
+    assert!(matches!(
+        list().await,
+        Outcome::Status(StatusCode::SERVICE_UNAVAILABLE, true)
+    ));
+    let _bouncer = Bouncer::start_on(&pg, "session", port).await;
+    assert!(matches!(list().await, Outcome::Done(_)));
 }

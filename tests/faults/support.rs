@@ -78,6 +78,133 @@ impl Pg {
     }
 }
 
+/// Where a TLS-speaking cluster listens and the CA that signed its certificate.
+pub struct Tls {
+    pub port: u16,
+    pub ca: PathBuf,
+    /// A CA that signed nothing here: verification against it must fail.
+    pub other_ca: PathBuf,
+}
+
+impl Pg {
+    /// Makes this cluster also listen on 127.0.0.1 over TLS only (a certificate for
+    /// `localhost` signed by a CA made here; plain TCP is rejected), as a managed PostgreSQL
+    /// such as Neon does, and restarts it.
+    pub fn enable_tls(&self) -> Tls {
+        let tls = self.data.join("tls");
+        std::fs::create_dir_all(&tls).unwrap();
+        let openssl = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(&tls)
+                .output()
+                .expect("openssl runs (scripts/install-tools.sh --test)");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        for ca in ["ca", "other-ca"] {
+            openssl(&[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                &format!("/CN=tasklist test {ca}"),
+                "-keyout",
+                &format!("{ca}.key"),
+                "-out",
+                &format!("{ca}.crt"),
+            ]);
+        }
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ]);
+        std::fs::write(
+            tls.join("san.ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "server.crt",
+        ]);
+        let pgdata = self.data.join("postgres");
+        for file in ["server.crt", "server.key"] {
+            std::fs::copy(tls.join(file), pgdata.join(file)).unwrap();
+            // SAFETY: getuid(2) has no preconditions.
+            if unsafe { libc::getuid() } == 0 {
+                let status = std::process::Command::new("chown")
+                    .args(["postgres:postgres"])
+                    .arg(pgdata.join(file))
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }
+            let status = std::process::Command::new("chmod")
+                .arg("0600")
+                .arg(pgdata.join(file))
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let port = free_port();
+        let mut conf = std::fs::OpenOptions::new()
+            .append(true)
+            .open(pgdata.join("postgresql.conf"))
+            .unwrap();
+        use std::io::Write;
+        writeln!(
+            conf,
+            "listen_addresses = '127.0.0.1'\nport = {port}\nssl = on\n\
+             ssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'"
+        )
+        .unwrap();
+        let hba_path = pgdata.join("pg_hba.conf");
+        let hba = std::fs::read_to_string(&hba_path).unwrap();
+        std::fs::write(
+            &hba_path,
+            format!(
+                "hostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n{hba}"
+            ),
+        )
+        .unwrap();
+        self.sh(&["restart", "fast"]).expect("restarts with TLS");
+        Tls {
+            port,
+            ca: tls.join("ca.crt"),
+            other_ca: tls.join("other-ca.crt"),
+        }
+    }
+}
+
 impl Drop for Pg {
     fn drop(&mut self) {
         let _ = self.sh(&["stop"]);
@@ -105,6 +232,17 @@ impl Server {
     /// Starts the binary against `database_url` with `settings` and waits until `/healthz`
     /// answers 200.
     pub async fn start(database_url: &str, port: u16, settings: &[(&str, &str)]) -> Self {
+        Self::try_start(database_url, port, settings)
+            .await
+            .unwrap_or_else(|logs| panic!("the server exited:\n{logs}"))
+    }
+
+    /// `start`, or the server's logs when it exits instead of becoming healthy.
+    pub async fn try_start(
+        database_url: &str,
+        port: u16,
+        settings: &[(&str, &str)],
+    ) -> Result<Self, String> {
         let log = std::env::temp_dir().join(format!("tlf-server-{port}-{}.log", rand_suffix()));
         let file = std::fs::File::create(&log).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tasklist"));
@@ -130,10 +268,9 @@ impl Server {
         let client = plain_client();
         for _ in 0..600 {
             if let Ok(Some(status)) = child.try_wait() {
-                panic!(
-                    "the server exited ({status}):\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
+                let logs = std::fs::read_to_string(&log).unwrap_or_default();
+                let _ = std::fs::remove_file(&log);
+                return Err(format!("exit {status}\n{logs}"));
             }
             if client
                 .get(&health)
@@ -141,7 +278,7 @@ impl Server {
                 .await
                 .is_ok_and(|r| r.status() == StatusCode::OK)
             {
-                return Self { child, port, log };
+                return Ok(Self { child, port, log });
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -403,4 +540,164 @@ pub async fn assert_nothing_lost_or_half_written(pool: &sqlx::PgPool, records: &
     .await
     .unwrap();
     assert_eq!(off, 0, "every counter row agrees with its tasks");
+}
+
+/// HAProxy with `deploy/haproxy.cfg` in front of instances on `ports` (`app1`, `app2`, ...),
+/// listening on `port`; stopped when dropped.
+pub struct Balancer {
+    child: Child,
+    pub port: u16,
+    config: PathBuf,
+}
+
+impl Balancer {
+    pub async fn start(ports: &[u16]) -> Self {
+        let haproxy = ["/usr/sbin/haproxy", "/usr/bin/haproxy"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("haproxy is installed (scripts/install-tools.sh --test)");
+        let mut config = std::fs::read_to_string(Path::new(ROOT).join("deploy/haproxy.cfg"))
+            .expect("deploy/haproxy.cfg");
+        for (i, port) in ports.iter().enumerate() {
+            config.push_str(&format!("    server app{} 127.0.0.1:{port}\n", i + 1));
+        }
+        let port = free_port();
+        let path = std::env::temp_dir().join(format!("tlf-haproxy-{port}-{}.cfg", rand_suffix()));
+        std::fs::write(&path, config).unwrap();
+        let child = Command::new(haproxy)
+            .args(["-W", "-db", "-f"])
+            .arg(&path)
+            .env("LB_BIND", format!("127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("haproxy starts");
+        let balancer = Self {
+            child,
+            port,
+            config: path,
+        };
+        for i in 1..=ports.len() {
+            balancer.until_served_by(&format!("app{i}")).await;
+        }
+        balancer
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Waits until the balancer sends a request to instance `name` (it counts it up).
+    pub async fn until_served_by(&self, name: &str) {
+        let client = plain_client();
+        for _ in 0..1000 {
+            if let Ok(res) = client.get(format!("{}/healthz", self.base())).send().await {
+                if res
+                    .headers()
+                    .get("x-served-by")
+                    .is_some_and(|v| v.as_bytes() == name.as_bytes())
+                {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the balancer never sent a request to {name}");
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = std::fs::remove_file(&self.config);
+    }
+}
+
+/// PgBouncer (Debian's 1.18) in front of `pg`'s database, in `mode` (`session` or
+/// `transaction`), on a port of its own; stopped when dropped.
+pub struct Bouncer {
+    child: Child,
+    pub port: u16,
+}
+
+impl Bouncer {
+    pub async fn start(pg: &Pg, mode: &str) -> Self {
+        Self::start_on(pg, mode, free_port()).await
+    }
+
+    pub async fn start_on(pg: &Pg, mode: &str, port: u16) -> Self {
+        let dir = pg.data.join(format!("pgbouncer-{port}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("users.txt"), "\"tasklist\" \"\"\n").unwrap();
+        let ini = dir.join("pgbouncer.ini");
+        std::fs::write(
+            &ini,
+            format!(
+                "[databases]\n\
+                 tasklist = host={sock} dbname={db} user=tasklist\n\
+                 [pgbouncer]\n\
+                 listen_addr = 127.0.0.1\n\
+                 listen_port = {port}\n\
+                 unix_socket_dir =\n\
+                 auth_type = trust\n\
+                 auth_file = {users}\n\
+                 pool_mode = {mode}\n\
+                 max_client_conn = 200\n\
+                 default_pool_size = 20\n\
+                 ; sqlx sends these at connect: the pool's session settings (`options`)\n\
+                 ; and its float format. 1.18 refuses unknown ones unless told to ignore them.\n\
+                 ignore_startup_parameters = extra_float_digits,options\n",
+                sock = pg.data.join("run").display(),
+                db = pg.db,
+                users = dir.join("users.txt").display(),
+            ),
+        )
+        .unwrap();
+        let mut cmd = Command::new("/usr/sbin/pgbouncer");
+        cmd.arg(&ini)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        // PgBouncer refuses to run as root: as root, run it as the cluster's owner.
+        // SAFETY: getuid(2) has no preconditions.
+        if unsafe { libc::getuid() } == 0 {
+            let out = std::process::Command::new("id")
+                .args(["-u", "postgres"])
+                .output()
+                .unwrap();
+            let uid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+            cmd.uid(uid);
+        }
+        let child = cmd
+            .spawn()
+            .expect("pgbouncer starts (scripts/install-tools.sh --test)");
+        for _ in 0..500 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Self { child, port };
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("pgbouncer did not listen on {port}");
+    }
+
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://tasklist@127.0.0.1:{}/{db}", self.port)
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}
+
+impl Drop for Bouncer {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
 }
