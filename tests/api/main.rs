@@ -5,6 +5,7 @@ mod abuse;
 mod access;
 mod accounts;
 mod api_v1;
+mod compat;
 mod db_proxy;
 mod errors_and_headers;
 mod health;
