@@ -197,6 +197,35 @@ async fn metrics_count_requests_by_route_and_status_on_their_own_address_only() 
     }
     assert_eq!(sample(&after, "db_pool_max_connections"), Some(5.0));
 
+    // The Grafana dashboard in deploy/ reads only metrics the app exports (the event counters
+    // appear once their event has happened, so they are checked by name).
+    let dashboard: serde_json::Value =
+        serde_json::from_str(include_str!("../../deploy/grafana-dashboard.json")).unwrap();
+    let events = [
+        tasklist::monitoring::DB_UNAVAILABLE,
+        tasklist::monitoring::PASSWORD_REFUSED,
+        tasklist::monitoring::REQUEST_TIMEOUTS,
+    ];
+    let mut read = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for (i, _) in expr.match_indices('{') {
+                let start = expr[..i]
+                    .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .map_or(0, |j| j + 1);
+                let name = &expr[start..i];
+                let base = name.strip_suffix("_bucket").unwrap_or(name);
+                assert!(
+                    after.contains(base) || events.contains(&base),
+                    "the dashboard reads {name}, which the app does not export"
+                );
+                read += 1;
+            }
+        }
+    }
+    assert!(read >= 9, "the dashboard's queries were read ({read})");
+
     // The public address has no metrics.
     let public = app.get("/metrics").await;
     assert_eq!(public.status(), StatusCode::NOT_FOUND);
