@@ -17,7 +17,7 @@ bench-personal: ## the same on a personal install's data: one person owns most t
 	BENCH_SMALL_USERS=200 BENCH_OUT=bench/RESULTS-personal.md bench/run.sh
 
 watch:      ## development: rebuild and reload on every change
-	scripts/install-tools.sh && scripts/db.sh start && cargo leptos watch --split
+	scripts/install-tools.sh && scripts/db.sh start && SHUTDOWN_DRAIN_SECS=$${SHUTDOWN_DRAIN_SECS:-0} cargo leptos watch --split
 
 db-start:
 	scripts/db.sh start

@@ -102,8 +102,10 @@ start_server() { # $1: log file
   # The sign-in limits are raised so that the load's sign-ins (all from 127.0.0.1) are not
   # refused (both at the largest value the app accepts), one person may hold the 1,000
   # live streams of the fan-out run, and an API token is not held to 600 requests a minute
-  # (the JSON API runs); everything else is the app's default configuration.
+  # (the JSON API runs), and a stop does not wait for a balancer (no drain); everything else
+  # is the app's default configuration.
   env DATABASE_URL="$db_url" \
+    SHUTDOWN_DRAIN_SECS=0 \
     LEPTOS_SITE_ROOT="$site_root" \
     LEPTOS_SITE_ADDR="127.0.0.1:$BENCH_PORT" \
     LEPTOS_OUTPUT_NAME=tasklist \

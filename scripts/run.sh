@@ -8,4 +8,6 @@ export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH" # wasm-opt fo
 if [ -z "${DATABASE_URL:-}" ]; then
   scripts/db.sh start
 fi
+# One instance and no balancer: Ctrl-C stops at once (SHUTDOWN_DRAIN_SECS, README).
+export SHUTDOWN_DRAIN_SECS=${SHUTDOWN_DRAIN_SECS:-0}
 exec cargo leptos serve --release --split

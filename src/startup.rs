@@ -369,10 +369,10 @@ pub fn router(state: AppState, store: session::Store, request_timeout: Duration)
 }
 
 /// The layers around every route, innermost first: a time limit, the body limit,
-/// compression, security headers, the request's log span, request ids (a client's kept
-/// only when well-formed), the guard that turns
-/// a panic into the generic 500 (the panic itself is logged, inside the request's span, by
-/// `telemetry::log_panics`), and outermost the request metrics, which so count those 500s.
+/// compression, security headers, the request's log span, request ids (a client's kept only
+/// when well-formed), the guard that turns a panic into the generic 500 (the panic itself is
+/// logged, inside the request's span, by `telemetry::log_panics`), and outermost the request
+/// metrics, which so count those 500s too.
 pub fn with_guards(app: Router, site: SiteSecurity, request_timeout: Duration) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &http::Request<_>| {
