@@ -24,9 +24,12 @@ async fn more_slow_requests_than_connections_wait_their_limit_get_503_and_the_se
     let app = TestApp::spawn_with(|name| match name {
         "DATABASE_MAX_CONNECTIONS" => Some("2".into()),
         "DATABASE_ACQUIRE_TIMEOUT_SECS" => Some("1".into()),
+        "METRICS_ADDR" => Some("127.0.0.1:0".into()),
         _ => None,
     })
     .await;
+    let timeouts = r#"db_unavailable_total{reason="pool_timeout"}"#;
+    let timed_out_before = sample(&scrape(&app).await, timeouts).unwrap_or(0.0);
     app.signed_up_user().await;
     app.added_task(&[("title", "Still here")]).await;
 
@@ -48,18 +51,13 @@ async fn more_slow_requests_than_connections_wait_their_limit_get_503_and_the_se
     // The requests past the pool's two connections give up after the acquire timeout; the
     // two holding connections wait for the lock. Wait until all but those two are answered.
     let mut answered = Vec::new();
-    let mut waiting = Vec::new();
-    for request in requests {
-        waiting.push(request);
-    }
+    let mut waiting = requests;
     while answered.len() < 4 {
-        let mut still = Vec::new();
-        for request in waiting {
-            if request.is_finished() {
-                answered.push(request.await.unwrap());
-            } else {
-                still.push(request);
-            }
+        let (done, still): (Vec<_>, Vec<_>) = waiting
+            .into_iter()
+            .partition(|request| request.is_finished());
+        for request in done {
+            answered.push(request.await.unwrap());
         }
         waiting = still;
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -85,6 +83,28 @@ async fn more_slow_requests_than_connections_wait_their_limit_get_503_and_the_se
     // The load has passed: the server serves again, without a restart.
     let page = app.list_tasks("").await;
     assert_eq!(page.tasks.len(), 1);
+    // And the metrics say why those four were turned away.
+    let timed_out = sample(&scrape(&app).await, timeouts).expect("counted");
+    assert!(
+        timed_out >= timed_out_before + 4.0,
+        "{timed_out_before} then {timed_out}"
+    );
+}
+
+/// The text of `app`'s `/metrics` (started with `METRICS_ADDR`), a Prometheus exposition.
+async fn scrape(app: &TestApp) -> String {
+    let url = app
+        .metrics_url
+        .as_ref()
+        .expect("METRICS_ADDR serves /metrics");
+    let (client, _) = new_client();
+    let res = client.get(url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    res.text().await.unwrap()
 }
 
 #[tokio::test]
@@ -126,21 +146,7 @@ fn sample(text: &str, name_and_labels: &str) -> Option<f64> {
 async fn metrics_count_requests_by_route_and_status_on_their_own_address_only() {
     let app =
         TestApp::spawn_with(|name| (name == "METRICS_ADDR").then(|| "127.0.0.1:0".into())).await;
-    let metrics_url = app
-        .metrics_url
-        .clone()
-        .expect("METRICS_ADDR serves /metrics");
-    let (scraper, _) = new_client();
-    let scrape = || async {
-        let res = scraper.get(&metrics_url).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        assert!(res.headers()[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain"));
-        res.text().await.unwrap()
-    };
-    let before = scrape().await;
+    let before = scrape(&app).await;
 
     let (_, password) = app.signed_up_user().await;
     app.added_task(&[("title", "Counted")]).await;
@@ -157,7 +163,7 @@ async fn metrics_count_requests_by_route_and_status_on_their_own_address_only() 
         assert_eq!(app.get(made_up).await.status(), StatusCode::NOT_FOUND);
     }
 
-    let after = scrape().await;
+    let after = scrape(&app).await;
     let grew = |key: &str, by: f64| {
         let was = sample(&before, key).unwrap_or(0.0);
         let is = sample(&after, key).unwrap_or_else(|| panic!("{key} in\n{after}"));
@@ -264,6 +270,16 @@ async fn every_answer_carries_a_request_id_and_a_well_formed_one_from_the_balanc
     let kept = sent("lb-7f3a9c.42").await.unwrap();
     assert_eq!(id_of(&kept), "lb-7f3a9c.42");
     // Anything else is replaced by an id of our own: nothing odd or long goes into the logs.
+    // Two ids at once are one too many: replaced as well.
+    let twice = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "first")
+        .header("x-request-id", "second")
+        .send()
+        .await
+        .unwrap();
+    assert!(uuid::Uuid::parse_str(&id_of(&twice)).is_ok());
     for odd in ["has space", "quote\"", &"x".repeat(200)] {
         let res = sent(odd).await.unwrap();
         let id = id_of(&res);

@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use support::{
     assert_nothing_lost_or_half_written, free_port, person_with_token, plain_client, send,
-    until_acked, write_until, Balancer, Bouncer, Outcome, Pg, Record, Server,
+    until_acked, write_until, Balancer, Bouncer, Outcome, Person, Pg, Record, Server,
 };
 
 const WRITERS: usize = 4;
@@ -479,4 +479,47 @@ async fn behind_pgbouncer_in_session_mode_the_app_serves_with_migrations_and_lis
     ));
     let _bouncer = Bouncer::start_on(&pg, "session", port).await;
     assert!(matches!(list().await, Outcome::Done(_)));
+}
+
+#[tokio::test]
+async fn a_token_never_appears_in_the_logs() {
+    // SECURITY.md K1: the real binary, logging everything it can (`RUST_LOG=trace`, JSON).
+    let pg = Pg::start("logs");
+    let mut server = Server::start(&pg.url(), free_port(), &[("RUST_LOG", "trace")]).await;
+    let person = Person::sign_up(&server.base()).await;
+    let api = |method: reqwest::Method, path: &str| {
+        plain_client()
+            .request(method, format!("{}{path}", server.base()))
+            .bearer_auth(&person.token)
+    };
+    for path in ["/api/v1/me", "/api/v1/tasks", "/api/v1/nowhere"] {
+        api(reqwest::Method::GET, path).send().await.unwrap();
+    }
+    api(reqwest::Method::POST, "/api/v1/tasks")
+        .json(&serde_json::json!({"title": "logged?"}))
+        .send()
+        .await
+        .unwrap();
+    let revoked = person
+        .post("revoke_token", &[("id", &person.token_id.to_string())])
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let refused = api(reqwest::Method::GET, "/api/v1/me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    server.terminate();
+    assert!(server.exited().await);
+
+    let logs = server.logs();
+    assert!(logs.contains("API token created"), "the logs were written");
+    assert!(
+        logs.contains(&format!("\"token_id\":{}", person.token_id)),
+        "requests name the token by its id"
+    );
+    assert!(
+        !logs.contains(&person.token[6..]),
+        "the token is never logged"
+    );
 }

@@ -65,6 +65,14 @@ impl Pg {
         self.sh(&["url"]).expect("db.sh url")
     }
 
+    /// The user and group the cluster runs as (`scripts/db.sh`: `postgres` when started by
+    /// root), read from its data folder.
+    pub fn owner(&self) -> (u32, u32) {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(self.data.join("postgres")).expect("the cluster's folder");
+        (meta.uid(), meta.gid())
+    }
+
     pub fn url_of(&self, db: &str) -> String {
         self.sh_on(db, &["url"]).expect("db.sh url")
     }
@@ -159,21 +167,14 @@ impl Pg {
         let pgdata = self.data.join("postgres");
         for file in ["server.crt", "server.key"] {
             std::fs::copy(tls.join(file), pgdata.join(file)).unwrap();
-            // SAFETY: getuid(2) has no preconditions.
-            if unsafe { libc::getuid() } == 0 {
-                let status = std::process::Command::new("chown")
-                    .args(["postgres:postgres"])
-                    .arg(pgdata.join(file))
-                    .status()
-                    .unwrap();
-                assert!(status.success());
-            }
-            let status = std::process::Command::new("chmod")
-                .arg("0600")
-                .arg(pgdata.join(file))
-                .status()
-                .unwrap();
-            assert!(status.success());
+            // PostgreSQL reads its key only when the cluster's owner owns it, mode 0600.
+            let (uid, gid) = self.owner();
+            std::os::unix::fs::chown(pgdata.join(file), Some(uid), Some(gid)).unwrap();
+            std::fs::set_permissions(
+                pgdata.join(file),
+                std::os::unix::fs::PermissionsExt::from_mode(0o600),
+            )
+            .unwrap();
         }
         let port = free_port();
         let mut conf = std::fs::OpenOptions::new()
@@ -338,48 +339,70 @@ pub fn plain_client() -> Client {
         .unwrap()
 }
 
-/// A person with a write token, made through the pages' sign-up and the account page's
-/// token form.
-pub async fn person_with_token(base: &str) -> String {
-    let client = Client::builder()
-        .cookie_store(true)
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap();
-    let post = |name: &str, form: Vec<(&str, String)>| {
-        client
-            .post(format!("{base}/api/{name}"))
+/// A person signed up through the pages, with a write token made by the account page's
+/// form: their signed-in client, the token and its id.
+pub struct Person {
+    pub session: Client,
+    pub base: String,
+    pub token: String,
+    pub token_id: i64,
+}
+
+impl Person {
+    pub async fn sign_up(base: &str) -> Self {
+        let session = Client::builder()
+            .cookie_store(true)
+            .redirect(redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut person = Self {
+            session,
+            base: base.to_owned(),
+            token: String::new(),
+            token_id: 0,
+        };
+        let email = format!("faults-{}@example.com", uuid::Uuid::new_v4().simple());
+        let signed_up = person
+            .post(
+                "sign_up",
+                &[
+                    ("email", &email),
+                    ("name", ""),
+                    ("password", "correct horse battery staple 42"),
+                ],
+            )
+            .await;
+        assert_eq!(signed_up.status(), StatusCode::OK);
+        let created: Value = person
+            .post(
+                "create_token",
+                &[("name", "faults"), ("scope", "write"), ("expires", "30")],
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        person.token = created["secret"].as_str().expect("a token").to_owned();
+        person.token_id = created["token"]["id"].as_i64().expect("its id");
+        person
+    }
+
+    /// Calls server function `name` as the hydrated page does, signed in.
+    pub async fn post(&self, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.session
+            .post(format!("{}/api/{name}", self.base))
             .header(header::ACCEPT, "application/json")
             .header("sec-fetch-site", "same-origin")
-            .form(&form)
+            .form(form)
             .send()
-    };
-    let email = format!("faults-{}@example.com", uuid::Uuid::new_v4().simple());
-    let signed_up = post(
-        "sign_up",
-        vec![
-            ("email", email),
-            ("name", String::new()),
-            ("password", "correct horse battery staple 42".into()),
-        ],
-    )
-    .await
-    .unwrap();
-    assert_eq!(signed_up.status(), StatusCode::OK);
-    let created: Value = post(
-        "create_token",
-        vec![
-            ("name", "faults".into()),
-            ("scope", "write".into()),
-            ("expires", "30".into()),
-        ],
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    created["secret"].as_str().expect("a token").to_owned()
+            .await
+            .expect("the server answers")
+    }
+}
+
+/// A new person's write token (`Person::sign_up`).
+pub async fn person_with_token(base: &str) -> String {
+    Person::sign_up(base).await.token
 }
 
 /// What became of one request.
@@ -664,12 +687,8 @@ impl Bouncer {
         // PgBouncer refuses to run as root: as root, run it as the cluster's owner.
         // SAFETY: getuid(2) has no preconditions.
         if unsafe { libc::getuid() } == 0 {
-            let out = std::process::Command::new("id")
-                .args(["-u", "postgres"])
-                .output()
-                .unwrap();
-            let uid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
-            cmd.uid(uid);
+            let (uid, gid) = pg.owner();
+            cmd.uid(uid).gid(gid);
         }
         let child = cmd
             .spawn()
