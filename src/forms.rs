@@ -569,7 +569,11 @@ pub fn field_value(form: &web_sys::HtmlFormElement, name: &str) -> String {
         return String::new();
     };
     if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
-        input.value()
+        // A checkbox posts its value only when it is checked.
+        match input.type_().as_str() {
+            "checkbox" if !input.checked() => String::new(),
+            _ => input.value(),
+        }
     } else if let Some(text) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
         text.value()
     } else if let Some(select) = el.dyn_ref::<web_sys::HtmlSelectElement>() {
@@ -586,7 +590,10 @@ pub fn set_field_value(form: &web_sys::HtmlFormElement, name: &str, value: &str)
         return;
     };
     if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
-        input.set_value(value);
+        match input.type_().as_str() {
+            "checkbox" => input.set_checked(!value.is_empty()),
+            _ => input.set_value(value),
+        }
     } else if let Some(text) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
         text.set_value(value);
     } else if let Some(select) = el.dyn_ref::<web_sys::HtmlSelectElement>() {

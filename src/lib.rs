@@ -24,6 +24,7 @@ pub mod theme;
 pub mod tokens;
 pub mod urls;
 pub mod work;
+pub mod zone;
 
 #[cfg(feature = "ssr")]
 pub mod config;

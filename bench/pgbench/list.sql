@@ -24,17 +24,19 @@
 --   <SQL exactly as in .sqlx/>
 --   ;
 -- Values the harness sets for every scenario (`Scenario::values` in bench/loadgen/src/main.rs):
--- user, completed, priority, tag, due_from, due_to, no_due, search, all_words,
--- after_created_at, after_id, limit. A value the scenario leaves unset is bound as SQL null
--- (what sqlx binds for None). Each $n stays a bound parameter of the SQL type given here.
+-- user, completed, priority, tag, due_from, due_to, no_due, search, all_words, due_before,
+-- repeating, after_created_at, after_id, limit. A value the scenario leaves unset is bound as
+-- SQL null (what sqlx binds for None). Each $n stays a bound parameter of the SQL type given here.
 
 -- @setting plan_cache_mode=auto
 
 -- @query tasks_page, sort newest, with the counts (db.rs `tasks_page`, `Sort::Newest`)
 -- @for first search deep
--- @params $1=user:uuid $2=completed:bool $3=priority:smallint $4=tag:text $5=due_from:date $6=due_to:date $7=no_due:bool $8=search:text $9=all_words:text[] $10=after_created_at:timestamptz $11=after_id:int8 $12=limit:int8
+-- @params $1=user:uuid $2=completed:bool $3=priority:smallint $4=tag:text $5=due_from:date $6=due_to:date $7=no_due:bool $8=search:text $9=all_words:text[] $10=due_before:timestamptz $11=repeating:bool $12=after_created_at:timestamptz $13=after_id:int8 $14=limit:int8
             select t.id, t.title, t.description, t.completed, t.priority,
-                   t.due_date as "due_date: _",
+                   t.due_date as "due_date: _", t.due_time as "due_time: _",
+                   t.due_at as "due_at: _", t.repeat, t.repeat_from_completion,
+                   t.remind_at as "remind_at: _", t.remind_before_minutes,
                    coalesce((select array_agg(g.name order by lower(g.name))
                                from task_tags tt join tags g on g.id = tt.tag_id
                               where tt.task_id = t.id), '{}') as "tags!",
@@ -50,12 +52,14 @@
                 and ($5::date is null or t.due_date >= $5)
                 and ($6::date is null or t.due_date <= $6)
                 and (not $7::bool or t.due_date is null)
+                and ($10::timestamptz is null or t.due_date < $6 or t.due_at < $10)
+                and (not $11::bool or t.repeat is not null)
                 and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[]), false)
               and ($4::text is null or t.id in (
                     select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
                      where g.user_id = $1 and lower(g.name) = lower($4)))
               and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)
-              and (t.created_at, t.id) < (coalesce($10::timestamptz, 'infinity'), coalesce($11::bigint, 0))
+              and (t.created_at, t.id) < (coalesce($12::timestamptz, 'infinity'), coalesce($13::bigint, 0))
             order by t.created_at desc, t.id desc
-            limit $12
+            limit $14
 ;

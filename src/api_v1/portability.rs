@@ -104,7 +104,7 @@ pub async fn import(
                 ),
             )
         })?;
-    match import::run(&state.pool, caller.user.id, bytes, format, state.quotas).await {
+    match import::run(&state.pool, &caller.user, bytes, format, state.quotas).await {
         Ok(imported) => Ok((StatusCode::CREATED, Json(Imported { imported })).into_response()),
         Err(Refused::Import(ImportError::Rows { errors, refused })) => {
             Err(Problem::import(errors, refused))

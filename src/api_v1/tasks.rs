@@ -18,10 +18,11 @@ use crate::{
     tasks::{
         api::page,
         db,
-        input::{TaskForm, TaskInput},
+        input::{local_input, TaskForm, TaskInput},
         list::{Due, Filter, ListParams as PageParams, ListQuery, Sort},
         Counts, Priority, Task, PAGE_SIZE,
     },
+    zone::Zone,
 };
 
 /// The most tasks one page of the API holds.
@@ -43,8 +44,11 @@ pub struct ListParams {
     due: Option<String>,
     /// Words that must all appear in the title or description (any case, partial words).
     q: Option<String>,
-    /// `newest` (default), `oldest`, `due`, `priority` or `title`.
+    /// `newest` (default), `oldest`, `due` (soonest first, by time within a day), `priority`
+    /// or `title`.
     sort: Option<String>,
+    /// `true`: only tasks that repeat.
+    repeating: Option<String>,
     /// The `next_cursor` of the page before (for the same view).
     cursor: Option<String>,
     /// Tasks per page, 1 to 200 (default 50).
@@ -87,6 +91,12 @@ impl ListParams {
             &|v| Sort::from_query(Some(v)).as_str() == v,
             "Use newest, oldest, due, priority or title.",
         );
+        known(
+            "repeating",
+            &self.repeating,
+            &|v| v == "true" || v == "false",
+            "Use true or false.",
+        );
         let limit = match self.limit.as_deref().filter(|v| !v.is_empty()) {
             None => PAGE_SIZE,
             Some(v) => match v.parse::<i64>() {
@@ -111,6 +121,7 @@ impl ListParams {
             due: self.due.clone(),
             q: self.q.clone(),
             sort: self.sort.clone(),
+            repeating: (self.repeating.as_deref() == Some("true")).then(|| "1".to_owned()),
         };
         let query = ListQuery::from_params(|name| params.get(name));
         Ok((query, limit))
@@ -138,9 +149,29 @@ pub struct NewTask {
     /// `high`, `medium`, `low` or `none` (default).
     #[serde(default)]
     priority: Option<String>,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`, in the person's time zone.
     #[serde(default)]
     due_date: Option<String>,
+    /// `HH:MM` on `due_date`, in the person's time zone.
+    #[serde(default)]
+    due_time: Option<String>,
+    /// An RRULE: `FREQ` `DAILY`, `WEEKLY`, `MONTHLY` or `YEARLY`; `INTERVAL` 1 to 999;
+    /// `BYDAY` (weekly; `MO` to `SU`); `BYMONTHDAY` (monthly; 1 to 31, or -1 for the last
+    /// day); `COUNT` (1 to 999) or `UNTIL` (`YYYYMMDD`). Completing the task adds the next.
+    #[serde(default)]
+    #[schema(example = "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH")]
+    repeat: Option<String>,
+    /// `due` (default): the next occurrence counts from the due date; `completion`: from the
+    /// day it is completed.
+    #[serde(default)]
+    repeat_from: Option<String>,
+    /// When to remind: RFC 3339 (`2026-12-24T08:00:00Z`), or `YYYY-MM-DDTHH:MM` in the
+    /// person's time zone. Not with `remind_before_minutes`.
+    #[serde(default)]
+    remind_at: Option<String>,
+    /// Remind this many minutes before due (0 to 525,600; 09:00 on a date without a time).
+    #[serde(default)]
+    remind_before_minutes: Option<u32>,
     /// Tag names, at most 10, each 1 to 40 characters without commas; new ones are created.
     #[serde(default)]
     tags: Vec<String>,
@@ -162,6 +193,21 @@ pub struct TaskChanges {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     due_date: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    due_time: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    repeat: Option<Option<String>>,
+    #[serde(default)]
+    repeat_from: Option<String>,
+    /// `null` removes the reminder (also one set as minutes before).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    remind_at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present_number")]
+    #[schema(value_type = Option<u32>)]
+    remind_before_minutes: Option<Option<u32>>,
     #[serde(default)]
     tags: Option<Vec<String>>,
     #[serde(default)]
@@ -173,15 +219,50 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
     Option::<String>::deserialize(d).map(Some)
 }
 
+fn present_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
+    Option::<u32>::deserialize(d).map(Some)
+}
+
+/// The form's `remind` and `remind_at` for a reminder at `at` (RFC 3339, seen in `zone`, or
+/// already a wall-clock time) or `before` minutes before due; both is refused.
+fn remind_fields(
+    at: Option<String>,
+    before: Option<u32>,
+    zone: &Zone,
+) -> Result<(String, String), Problem> {
+    match (at, before) {
+        (None, None) => Ok((String::new(), String::new())),
+        (None, Some(minutes)) => Ok((minutes.to_string(), String::new())),
+        (Some(at), None) => {
+            let at = match chrono::DateTime::parse_from_rfc3339(at.trim()) {
+                Ok(moment) => local_input(zone.local(moment.to_utc())),
+                Err(_) => at,
+            };
+            Ok(("at".to_owned(), at))
+        }
+        (Some(_), Some(_)) => Err(Problem::invalid(vec![AppError::validation(
+            "remind_at",
+            "Send remind_at or remind_before_minutes, not both.",
+        )])),
+    }
+}
+
 /// The task `NewTask` describes, validated as the form is, every field in error listed.
-fn new_input(task: NewTask) -> Result<TaskInput, Problem> {
+fn new_input(task: NewTask, zone: &Zone) -> Result<TaskInput, Problem> {
     let tags = tags_field(&task.tags).map_err(|e| Problem::invalid(vec![e]))?;
+    let (remind, remind_at) = remind_fields(task.remind_at, task.remind_before_minutes, zone)?;
     TaskInput::parse_all(&TaskForm {
         title: task.title,
         description: task.description.unwrap_or_default(),
         priority: task.priority.unwrap_or_default(),
         due_date: task.due_date.unwrap_or_default(),
+        due_time: task.due_time.unwrap_or_default(),
+        repeat: task.repeat.unwrap_or_default(),
+        repeat_from: task.repeat_from.unwrap_or_default(),
+        remind,
+        remind_at,
         tags,
+        ..TaskForm::default()
     })
     .map_err(Problem::invalid)
 }
@@ -202,7 +283,7 @@ pub async fn list(
     let (query, limit) = params.parse().map_err(Problem::invalid)?;
     let page = page(
         &state.pool,
-        caller.user.id,
+        &caller.user,
         &query,
         params.cursor.as_deref(),
         limit,
@@ -227,8 +308,15 @@ pub async fn create(
     Writer(caller): Writer,
     ApiJson(task): ApiJson<NewTask>,
 ) -> Result<impl IntoResponse, Problem> {
-    let input = new_input(task)?;
-    let task = db::insert_task(&state.pool, caller.user.id, &input, state.quotas).await?;
+    let input = new_input(task, &caller.user.time_zone)?;
+    let task = db::insert_task(
+        &state.pool,
+        caller.user.id,
+        &caller.user.time_zone,
+        &input,
+        state.quotas,
+    )
+    .await?;
     let location = format!("/api/v1/tasks/{}", task.id);
     Ok((
         StatusCode::CREATED,
@@ -273,12 +361,25 @@ pub async fn update(
     ApiJson(changes): ApiJson<TaskChanges>,
 ) -> Result<Json<Task>, Problem> {
     let user = caller.user.id;
+    let zone = &caller.user.time_zone;
     let current = db::task(&state.pool, user, id)
         .await?
         .ok_or_else(Problem::not_found)?;
     let tags = match &changes.tags {
         Some(tags) => tags_field(tags).map_err(|e| Problem::invalid(vec![e]))?,
         None => current.tags.join(","),
+    };
+    // The reminder: as sent (either field; `null` removes it), else as it is.
+    let (remind, remind_at) = match (changes.remind_at, changes.remind_before_minutes) {
+        (None, None) => remind_fields(
+            current
+                .remind_at
+                .filter(|_| current.remind_before_minutes.is_none())
+                .map(|at| local_input(zone.local(at))),
+            current.remind_before_minutes.map(|m| m as u32),
+            zone,
+        )?,
+        (at, before) => remind_fields(at.flatten(), before.flatten(), zone)?,
     };
     let keep = |field: Option<Option<String>>, now: Option<String>| match field {
         Some(sent) => sent.unwrap_or_default(),
@@ -294,16 +395,40 @@ pub async fn update(
             changes.due_date,
             current.due_date.map(crate::tasks::iso_date),
         ),
+        due_time: keep(
+            changes.due_time,
+            current.due_time.map(crate::tasks::time_label),
+        ),
+        repeat: keep(changes.repeat, current.repeat.clone()),
+        repeat_from: changes.repeat_from.unwrap_or_else(|| {
+            if current.repeat_from_completion {
+                "completion"
+            } else {
+                "due"
+            }
+            .to_owned()
+        }),
+        remind,
+        remind_at,
         tags,
+        ..TaskForm::default()
     };
     let input = TaskInput::parse_all(&form).map_err(Problem::invalid)?;
     // Without a version the change is based on the task as just read: if another write
     // lands in between, this one is refused rather than undoing it.
     let version = changes.version.unwrap_or(current.version);
-    db::update_task(&state.pool, user, id, Some(version), &input, state.quotas)
-        .await?
-        .map(Json)
-        .ok_or_else(Problem::not_found)
+    db::update_task(
+        &state.pool,
+        user,
+        zone,
+        id,
+        Some(version),
+        &input,
+        state.quotas,
+    )
+    .await?
+    .map(Json)
+    .ok_or_else(Problem::not_found)
 }
 
 #[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks",
@@ -332,10 +457,19 @@ async fn set_completed(
     id: i64,
     completed: bool,
 ) -> Result<Json<Task>, Problem> {
-    db::set_completed(&state.pool, caller.0.user.id, id, None, completed)
-        .await?
-        .map(Json)
-        .ok_or_else(Problem::not_found)
+    let user = &caller.0.user;
+    db::set_completed(
+        &state.pool,
+        user.id,
+        &user.time_zone,
+        id,
+        None,
+        completed,
+        state.quotas,
+    )
+    .await?
+    .map(|(task, _next)| Json(task))
+    .ok_or_else(Problem::not_found)
 }
 
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/complete", tag = "tasks",
@@ -345,7 +479,9 @@ async fn set_completed(
         (status = 404, description = "No such task of yours", body = Problem),
     ),
     security(("token" = [])))]
-/// Mark a task done.
+/// Mark a task done. A repeating task's next occurrence is added in the same transaction
+/// (with its priority and tags); reopening it deletes that occurrence again while it is
+/// untouched.
 pub async fn complete(
     State(state): State<AppState>,
     caller: Writer,

@@ -16,6 +16,7 @@ use {
         request::{client_address, current_session},
         state::app_state,
         urls::safe_next,
+        zone::Zone,
     },
 };
 
@@ -31,9 +32,13 @@ pub async fn sign_up(
     name: String,
     password: String,
     next: Option<String>,
+    /// The browser's zone, which the hydrated form sends; a missing or unknown one is UTC
+    /// (the account page changes it), never a reason to refuse the account.
+    time_zone: Option<String>,
 ) -> Result<User, AppError> {
     let result = async {
         let state = app_state()?;
+        let time_zone = Zone::parse(time_zone.as_deref().unwrap_or_default()).unwrap_or_default();
         // Input first: a malformed request is refused before anything is counted or stored.
         let email = Email::parse(&email)?;
         let name = DisplayName::parse(&name)?;
@@ -57,17 +62,23 @@ pub async fn sign_up(
         }
         let hash = state.passwords.hash(&ticket, password).await?;
         // The unique index decides, also when two sign-ups race: no check before the insert.
-        let user = db::insert_user(&state.pool, email.as_str(), name.as_deref(), &hash)
-            .await
-            .map_err(
-                |err| match err.as_database_error().and_then(|e| e.constraint()) {
-                    Some(db::EMAIL_UNIQUE_CONSTRAINT) => AppError::validation(
-                        "email",
-                        "This email is already registered. Sign in instead, or use another email.",
-                    ),
-                    _ => AppError::from(err),
-                },
-            )?;
+        let user = db::insert_user(
+            &state.pool,
+            email.as_str(),
+            name.as_deref(),
+            &hash,
+            &time_zone,
+        )
+        .await
+        .map_err(
+            |err| match err.as_database_error().and_then(|e| e.constraint()) {
+                Some(db::EMAIL_UNIQUE_CONSTRAINT) => AppError::validation(
+                    "email",
+                    "This email is already registered. Sign in instead, or use another email.",
+                ),
+                _ => AppError::from(err),
+            },
+        )?;
         session::sign_in(&current_session().await?, &user, 0).await?;
         tracing::info!(user_id = %user.id, "signed up");
         leptos_axum::redirect(&safe_next(next.as_deref()));
@@ -147,6 +158,31 @@ pub async fn update_profile(name: String) -> Result<User, AppError> {
     }
     .await;
     finish("update_profile", &[("name", &name)], result).await
+}
+
+/// Changes the caller's time zone (an IANA name such as `Europe/Berlin`): their "today"
+/// and every time they see follow it, and tasks due at a time keep that moment.
+#[server(prefix = "/api", endpoint = "update_time_zone")]
+pub async fn update_time_zone(time_zone: String) -> Result<User, AppError> {
+    let result = async {
+        let user = session::require_user().await?;
+        let state = app_state()?;
+        let zone = Zone::parse(&time_zone)?;
+        let user = db::update_time_zone(&state.pool, user.id, &zone)
+            .await
+            .map_err(|err| match err.as_database_error().and_then(|e| e.code()) {
+                // The IANA database of this PostgreSQL is older than the app's.
+                Some(code) if code == "22023" => AppError::validation(
+                    "time_zone",
+                    "That time zone is too new for this server. Choose a neighbouring one.",
+                ),
+                _ => AppError::from(err),
+            })?;
+        leptos_axum::redirect("/account?done=time_zone");
+        Ok(user)
+    }
+    .await;
+    finish("update_time_zone", &[("time_zone", &time_zone)], result).await
 }
 
 /// Needs the current password; ends every other session of this person.

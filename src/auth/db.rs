@@ -4,6 +4,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::User;
+use crate::zone::Zone;
 
 /// What sign-in needs to know about an email.
 pub struct Credentials {
@@ -19,18 +20,20 @@ pub async fn insert_user(
     email: &str,
     name: Option<&str>,
     password_hash: &str,
+    time_zone: &Zone,
 ) -> Result<User, sqlx::Error> {
     sqlx::query_as!(
         User,
         r#"
-        insert into users (id, email, name, password_hash)
-        values ($1, $2, $3, $4)
-        returning id, email, name
+        insert into users (id, email, name, password_hash, time_zone)
+        values ($1, $2, $3, $4, $5)
+        returning id, email, name, time_zone as "time_zone: Zone"
         "#,
         Uuid::new_v4(),
         email,
         name,
         password_hash,
+        time_zone.as_str(),
     )
     .fetch_one(pool)
     .await
@@ -42,7 +45,7 @@ pub async fn credentials_by_email(
 ) -> Result<Option<Credentials>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        select id, email, name, password_hash, session_epoch from users
+        select id, email, name, password_hash, session_epoch, time_zone from users
         where lower(email) = lower($1)
         "#,
         email,
@@ -54,6 +57,7 @@ pub async fn credentials_by_email(
             id: r.id,
             email: r.email,
             name: r.name,
+            time_zone: Zone::from_stored(r.time_zone),
         },
         password_hash: r.password_hash,
         session_epoch: r.session_epoch,
@@ -69,7 +73,7 @@ pub async fn password_hash_by_id(pool: &PgPool, id: Uuid) -> Result<Option<Strin
 pub async fn update_name(pool: &PgPool, id: Uuid, name: Option<&str>) -> Result<User, sqlx::Error> {
     sqlx::query_as!(
         User,
-        r#"update users set name = $2 where id = $1 returning id, email, name"#,
+        r#"update users set name = $2 where id = $1 returning id, email, name, time_zone as "time_zone: Zone""#,
         id,
         name,
     )
@@ -103,4 +107,36 @@ pub async fn delete_user(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Moves `id` to the time zone `zone`, and their tasks' due dates and times with it: a task
+/// due at a moment keeps that moment, shown on the new zone's clock (a task with a date
+/// only keeps its date). One transaction. A zone this PostgreSQL does not know is a
+/// `Database` error with code 22023.
+pub async fn update_time_zone(pool: &PgPool, id: Uuid, zone: &Zone) -> Result<User, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let user = sqlx::query_as!(
+        User,
+        r#"update users set time_zone = $2 where id = $1
+           returning id, email, name, time_zone as "time_zone: Zone""#,
+        id,
+        zone.as_str(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        r#"
+        update tasks set due_date = (due_at at time zone $2)::date,
+                         due_time = (due_at at time zone $2)::time
+         where user_id = $1 and due_at is not null
+           and (due_date, due_time) is distinct from
+               ((due_at at time zone $2)::date, (due_at at time zone $2)::time)
+        "#,
+        id,
+        zone.as_str(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(user)
 }

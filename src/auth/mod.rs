@@ -18,7 +18,7 @@ pub mod throttle;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{error::AppError, zone::Zone};
 
 pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const PASSWORD_MAX_CHARS: usize = 128;
@@ -33,6 +33,9 @@ pub struct User {
     pub id: Uuid,
     pub email: String,
     pub name: Option<String>,
+    /// Every "today" and every time shown to them is in this zone.
+    #[serde(default)]
+    pub time_zone: Zone,
 }
 
 impl User {
@@ -223,6 +226,7 @@ mod tests {
             id: Uuid::nil(),
             email: "a@b.co".into(),
             name: None,
+            time_zone: Zone::default(),
         };
         assert_eq!(u.display_name(), "a@b.co");
         u.name = Some("Ada".into());

@@ -26,6 +26,7 @@ use crate::{
     error::AppError,
     request::current_session,
     state::{app_state, SessionSettings},
+    zone::Zone,
 };
 
 const AUTH_KEY: &str = "auth";
@@ -144,7 +145,7 @@ impl SessionStore for Store {
         let Some(row) = sqlx::query!(
             r#"
             select s.data, u.id as "user_id?", u.email as "email?", u.name,
-                   u.session_epoch as "session_epoch?"
+                   u.session_epoch as "session_epoch?", u.time_zone as "time_zone?"
             from sessions s left join users u on u.id = s.user_id
             where s.id = $1 and s.expiry_date > $2
             "#,
@@ -159,12 +160,15 @@ impl SessionStore for Store {
         };
         let mut record: Record = rmp_serde::from_slice(&row.data)
             .map_err(|err| session_store::Error::Decode(err.to_string()))?;
-        if let (Some(id), Some(email), Some(epoch)) = (row.user_id, row.email, row.session_epoch) {
+        if let (Some(id), Some(email), Some(epoch), Some(zone)) =
+            (row.user_id, row.email, row.session_epoch, row.time_zone)
+        {
             let loaded = LoadedUser {
                 user: User {
                     id,
                     email,
                     name: row.name,
+                    time_zone: Zone::from_stored(zone),
                 },
                 epoch,
             };

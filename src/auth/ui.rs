@@ -9,7 +9,7 @@ use leptos_router::{
 };
 
 use super::{
-    api::{ChangePassword, DeleteAccount, SignIn, SignOut, SignUp, UpdateProfile},
+    api::{ChangePassword, DeleteAccount, SignIn, SignOut, SignUp, UpdateProfile, UpdateTimeZone},
     User, PASSWORD_MIN_CHARS,
 };
 use crate::{
@@ -26,6 +26,7 @@ pub struct AuthActions {
     pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
     pub update_profile: ServerAction<UpdateProfile>,
+    pub update_time_zone: ServerAction<UpdateTimeZone>,
     pub change_password: ServerAction<ChangePassword>,
     pub delete_account: ServerAction<DeleteAccount>,
 }
@@ -41,6 +42,7 @@ pub fn provide_auth() {
         sign_in: ServerAction::new(),
         sign_out: ServerAction::new(),
         update_profile: ServerAction::new(),
+        update_time_zone: ServerAction::new(),
         change_password: ServerAction::new(),
         delete_account: ServerAction::new(),
     };
@@ -53,6 +55,7 @@ pub fn provide_auth() {
                 succeeded(actions.sign_in),
                 succeeded(actions.sign_out),
                 succeeded(actions.update_profile),
+                succeeded(actions.update_time_zone),
                 succeeded(actions.change_password),
                 succeeded(actions.delete_account),
             )
@@ -195,6 +198,10 @@ pub fn SignUpPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let deleted = move || query.read().get("deleted").is_some();
+    // The browser's zone, once hydrated; without JavaScript the account starts in UTC and
+    // the account page changes it.
+    let zone = RwSignal::new(String::new());
+    Effect::new(move |_| zone.set(crate::zone::detected().unwrap_or_default()));
     let sign_in_href = move || {
         let next = next();
         if next.is_empty() {
@@ -214,6 +221,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <ActionForm action=action attr:class="form" attr:novalidate=true>
                     <FormAlert form fields=vec!["email", "name", "password"] />
                     <input type="hidden" name="next" value=next />
+                    <input type="hidden" name="time_zone" prop:value=zone />
                     <Field form name="email" label="Email" kind="email" autocomplete="email"
                         required=true keep_value=true />
                     <Field form name="name" label="Name (optional)" autocomplete="name"
@@ -274,6 +282,10 @@ pub fn AccountPage() -> impl IntoView {
         "update_profile",
         result_signal(move || actions.update_profile.value().get()),
     );
+    let time_zone = FormState::new(
+        "update_time_zone",
+        result_signal(move || actions.update_time_zone.value().get()),
+    );
     let password = FormState::new(
         "change_password",
         result_signal(move || actions.change_password.value().get()),
@@ -286,8 +298,8 @@ pub fn AccountPage() -> impl IntoView {
     let import = FormState::new("import", Signal::derive(|| None::<Result<(), AppError>>));
     view! {
         <Title text="Your account" />
-        <RequireUser forms=vec![profile, password, delete, tokens.form, tokens.revoke_form, import]>
-            <AccountForms profile password delete tokens import />
+        <RequireUser forms=vec![profile, time_zone, password, delete, tokens.form, tokens.revoke_form, import]>
+            <AccountForms profile time_zone password delete tokens import />
         </RequireUser>
     }
 }
@@ -340,6 +352,7 @@ fn DataSection(import: FormState) -> impl IntoView {
 #[component]
 fn AccountForms(
     profile: FormState,
+    time_zone: FormState,
     password: FormState,
     delete: FormState,
     tokens: Tokens,
@@ -356,6 +369,7 @@ fn AccountForms(
             {move || Suspend::new(async move {
                 let user = user.await.ok().flatten();
                 let email = user.as_ref().map(|u| u.email.clone()).unwrap_or_default();
+                let zone = user.as_ref().map(|u| u.time_zone.as_str().to_owned()).unwrap_or_default();
                 let name = user.and_then(|u| u.name).unwrap_or_default();
                 view! {
                     <section class="card stack" aria-labelledby="profile-heading">
@@ -371,6 +385,7 @@ fn AccountForms(
                             <button type="submit" class="primary">"Save name"</button>
                         </ActionForm>
                     </section>
+                    <TimeZoneSection form=time_zone zone />
                 }
             })}
         </Suspense>
@@ -403,6 +418,49 @@ fn AccountForms(
                 <Field form=delete name="password" label="Your password" kind="password"
                     autocomplete="current-password" required=true />
                 <button type="submit" class="danger">"Delete my account"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The person's time zone: what "today" is for them and the clock every time is shown on.
+#[component]
+fn TimeZoneSection(form: FormState, zone: String) -> impl IntoView {
+    let action = expect_context::<AuthActions>().update_time_zone;
+    let query = use_query_map();
+    let done = move || query.read().get("done").as_deref() == Some("time_zone");
+    // Hydrated: the zones this browser knows (for the field's suggestions) and its own.
+    let names = RwSignal::new(Vec::<String>::new());
+    let browser = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        names.set(crate::zone::known_names());
+        browser.set(crate::zone::detected());
+    });
+    let hint = move || {
+        match browser.get() {
+        Some(here) => format!(
+            "An IANA name such as Europe/Berlin. \"Today\", due times and reminders follow it. This browser is set to {here}."
+        ),
+        None => "An IANA name such as Europe/Berlin or America/New_York. \"Today\", due times and reminders follow it.".to_owned(),
+    }
+    };
+    view! {
+        <section class="card stack" aria-labelledby="time-zone-heading">
+            <h2 id="time-zone-heading">"Time zone"</h2>
+            <Show when=done>
+                <p class="notice" role="status">"Your time zone was saved."</p>
+            </Show>
+            <ActionForm action attr:class="form" attr:novalidate=true>
+                <FormAlert form fields=vec!["time_zone"] />
+                <Field form name="time_zone" label="Time zone" autocomplete="off" list="time-zones"
+                    value=zone keep_value=true maxlength=crate::zone::ZONE_MAX_CHARS as u32
+                    hint=Signal::derive(hint) />
+                <datalist id="time-zones">
+                    <For each=move || names.get() key=|n| n.clone() let:name>
+                        <option value=name></option>
+                    </For>
+                </datalist>
+                <button type="submit" class="primary">"Save time zone"</button>
             </ActionForm>
         </section>
     }

@@ -153,6 +153,15 @@ struct JsonTask {
     priority: Option<String>,
     #[serde(default)]
     due_date: Option<String>,
+    /// `HH:MM[:SS]`, as an export writes it.
+    #[serde(default)]
+    due_time: Option<String>,
+    #[serde(default)]
+    repeat: Option<String>,
+    #[serde(default)]
+    repeat_from_completion: bool,
+    #[serde(default)]
+    remind_before_minutes: Option<u32>,
     #[serde(default)]
     tags: Vec<String>,
     #[serde(default)]
@@ -196,7 +205,20 @@ fn parse_json(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportErro
                     description: t.description.unwrap_or_default(),
                     priority: t.priority.unwrap_or_default(),
                     due_date: t.due_date.unwrap_or_default(),
+                    due_time: t.due_time.unwrap_or_default(),
+                    repeat: t.repeat.unwrap_or_default(),
+                    repeat_from: if t.repeat_from_completion {
+                        "completion"
+                    } else {
+                        ""
+                    }
+                    .to_owned(),
+                    remind: t
+                        .remind_before_minutes
+                        .map(|m| m.to_string())
+                        .unwrap_or_default(),
                     tags,
+                    ..TaskForm::default()
                 };
                 Ok(Imported {
                     input: TaskInput::parse_all(&form)?,
@@ -327,6 +349,7 @@ fn csv_task(
         priority,
         due_date: csv_date(get(Column::DueDate)).to_owned(),
         tags: get(Column::Tags).to_owned(),
+        ..TaskForm::default()
     };
     match TaskInput::parse_all(&form) {
         Ok(input) if errors.is_empty() => Ok(Imported {
@@ -413,7 +436,7 @@ static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 /// many were added.
 pub async fn run(
     pool: &sqlx::PgPool,
-    user: uuid::Uuid,
+    user: &crate::auth::User,
     bytes: axum::body::Bytes,
     format: Format,
     quotas: crate::config::Quotas,
@@ -430,7 +453,7 @@ pub async fn run(
         return Err(ImportError::File("the file has no tasks.".into()).into());
     }
     use crate::tasks::db::{import_tasks, WriteError};
-    match import_tasks(pool, user, &tasks, quotas).await {
+    match import_tasks(pool, user.id, &user.time_zone, &tasks, quotas).await {
         Ok(count) => {
             tracing::info!(count, "tasks imported");
             Ok(count)

@@ -107,7 +107,7 @@ pub async fn import(
         ));
     };
     let format = import::sniff(&file);
-    match import::run(&state.pool, user.id, file, format, state.quotas).await {
+    match import::run(&state.pool, &user, file, format, state.quotas).await {
         Ok(count) => Redirect::to(&format!("/account?imported={count}#data")).into_response(),
         Err(Refused::Import(err)) => back(AppError::validation("file", err.summary())),
         Err(Refused::App(err)) => back(err),

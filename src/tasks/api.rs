@@ -49,7 +49,7 @@ pub async fn list_tasks(
     let user = require_user().await?;
     let state = app_state()?;
     let query = ListQuery::from_params(|name| view.get(name));
-    page(&state.pool, user.id, &query, after.as_deref(), PAGE_SIZE).await
+    page(&state.pool, &user, &query, after.as_deref(), PAGE_SIZE).await
 }
 
 /// A page of at most `size` of `user`'s tasks in `query`'s view, after the cursor `after`
@@ -58,7 +58,7 @@ pub async fn list_tasks(
 #[cfg(feature = "ssr")]
 pub async fn page(
     pool: &sqlx::PgPool,
-    user: uuid::Uuid,
+    user: &crate::auth::User,
     query: &ListQuery,
     after: Option<&str>,
     size: i64,
@@ -67,9 +67,15 @@ pub async fn page(
         .filter(|a| !a.is_empty())
         .map(|a| Cursor::parse(query.sort, a))
         .transpose()?;
-    let today = chrono::Utc::now().date_naive();
-    let (mut tasks, counts) =
-        db::tasks_page(pool, user, query, after.as_ref(), today, size + 1).await?;
+    let (mut tasks, counts) = db::tasks_page(
+        pool,
+        user.id,
+        query,
+        after.as_ref(),
+        &user.time_zone,
+        size + 1,
+    )
+    .await?;
     let next_cursor = if tasks.len() as i64 > size {
         tasks.truncate(size as usize);
         tasks.last().map(|t| Cursor::after(query.sort, t).encode())
@@ -80,6 +86,7 @@ pub async fn page(
         tasks,
         next_cursor,
         counts,
+        zone: user.time_zone.clone(),
     })
 }
 
@@ -90,7 +97,8 @@ pub async fn add_task(#[server(flatten)] task: TaskForm) -> Result<Task, AppErro
         let user = require_user().await?;
         let state = app_state()?;
         let input = TaskInput::parse(&task)?;
-        let task = db::insert_task(&state.pool, user.id, &input, state.quotas).await?;
+        let task =
+            db::insert_task(&state.pool, user.id, &user.time_zone, &input, state.quotas).await?;
         // Without JavaScript: back to the first page, where the new task is.
         redirect_back(&["after", "edit"]);
         Ok(task)
@@ -122,21 +130,25 @@ pub async fn update_task(
         let user = require_user().await?;
         let state = app_state()?;
         let input = TaskInput::parse(&task)?;
-        let task = db::update_task(&state.pool, user.id, id, version, &input, state.quotas)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let task = db::update_task(
+            &state.pool,
+            user.id,
+            &user.time_zone,
+            id,
+            version,
+            &input,
+            state.quotas,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
         redirect_back(&["edit"]);
         Ok(task)
     }
     .await;
     let id = id.to_string();
-    let [title, description, priority, due_date, tags] = task.fields();
-    finish(
-        "update_task",
-        &[("id", &id), title, description, priority, due_date, tags],
-        result,
-    )
-    .await
+    let mut fields = vec![("id", id.as_str())];
+    fields.extend(task.fields());
+    finish("update_task", &fields, result).await
 }
 
 /// Marks the caller's task `id` done or not done; with `version`, only if it has not changed
@@ -150,9 +162,17 @@ pub async fn set_task_completed(
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let task = db::set_completed(&state.pool, user.id, id, version, completed)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (task, _next) = db::set_completed(
+            &state.pool,
+            user.id,
+            &user.time_zone,
+            id,
+            version,
+            completed,
+            state.quotas,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
         redirect_back(&["edit"]);
         Ok(task)
     }

@@ -3,11 +3,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use super::{
-    input::{DUE_MAX_YEAR, DUE_MIN_YEAR},
-    list::Sort,
-    Priority, Task, TITLE_MAX_CHARS,
-};
+use super::{list::Sort, Priority, Task, DUE_MAX_YEAR, DUE_MIN_YEAR, TITLE_MAX_CHARS};
 use crate::{
     error::AppError,
     paging::{bad_link, decode_text, encode_text, parse_id},
@@ -33,6 +29,8 @@ pub enum Cursor {
     },
     Due {
         due: Option<NaiveDate>,
+        /// The due moment, for a task with a time.
+        at: Option<DateTime<Utc>>,
         id: i64,
     },
     Priority {
@@ -60,6 +58,7 @@ impl Cursor {
             },
             Sort::Due => Self::Due {
                 due: task.due_date,
+                at: task.due_at,
                 id,
             },
             Sort::Priority => Self::Priority {
@@ -79,9 +78,12 @@ impl Cursor {
         match self {
             Self::Newest { created_at, id } => format!("n.{}.{id}", created_at.timestamp_micros()),
             Self::Oldest { created_at, id } => format!("o.{}.{id}", created_at.timestamp_micros()),
-            Self::Due { due, id } => match due {
-                Some(d) => format!("d.{}.{id}", d.format("%Y%m%d")),
-                None => format!("d.none.{id}"),
+            Self::Due { due, at, id } => match (due, at) {
+                (Some(d), Some(at)) => {
+                    format!("d.{}.{}.{id}", d.format("%Y%m%d"), at.timestamp_micros())
+                }
+                (Some(d), None) => format!("d.{}.{id}", d.format("%Y%m%d")),
+                (None, _) => format!("d.none.{id}"),
             },
             Self::Priority {
                 priority,
@@ -124,19 +126,26 @@ impl Cursor {
             }),
             (Sort::Due, ["d", "none", i]) => Ok(Self::Due {
                 due: None,
+                at: None,
                 id: parse_id(i)?,
             }),
-            (Sort::Due, ["d", day, i]) => {
-                let due = (day.len() == 8 && day.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| NaiveDate::parse_from_str(day, "%Y%m%d").ok())
-                    .flatten()
-                    .filter(|d| (DUE_MIN_YEAR..=DUE_MAX_YEAR).contains(&d.year()))
-                    .ok_or_else(bad_link)?;
-                Ok(Self::Due {
-                    due: Some(due),
-                    id: parse_id(i)?,
-                })
-            }
+            (Sort::Due, ["d", day, i]) => Ok(Self::Due {
+                due: Some(due_day(day)?),
+                at: None,
+                id: parse_id(i)?,
+            }),
+            (Sort::Due, ["d", day, at, i]) => Ok(Self::Due {
+                due: Some(due_day(day)?),
+                at: Some(
+                    at.parse::<i64>()
+                        .ok()
+                        .and_then(DateTime::from_timestamp_micros)
+                        // A day either side of the due dates that can be written.
+                        .filter(|at| (DUE_MIN_YEAR - 1..=DUE_MAX_YEAR + 1).contains(&at.year()))
+                        .ok_or_else(bad_link)?,
+                ),
+                id: parse_id(i)?,
+            }),
             (Sort::Priority, ["p", p, at, i]) => {
                 let p: i16 = p
                     .parse()
@@ -161,6 +170,15 @@ impl Cursor {
     }
 }
 
+/// A due date in a cursor: `YYYYMMDD` within the years a due date may have.
+fn due_day(day: &str) -> Result<NaiveDate, AppError> {
+    (day.len() == 8 && day.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| NaiveDate::parse_from_str(day, "%Y%m%d").ok())
+        .flatten()
+        .filter(|d| (DUE_MIN_YEAR..=DUE_MAX_YEAR).contains(&d.year()))
+        .ok_or_else(bad_link)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +191,12 @@ mod tests {
             completed: false,
             priority: Priority::Medium,
             due_date: NaiveDate::from_ymd_opt(2026, 12, 24),
+            due_time: None,
+            due_at: None,
+            repeat: None,
+            repeat_from_completion: false,
+            remind_at: None,
+            remind_before_minutes: None,
             tags: vec![],
             created_at: DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap(),
             updated_at: DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap(),
@@ -187,7 +211,10 @@ mod tests {
             let c = Cursor::after(sort, &t);
             assert_eq!(Cursor::parse(sort, &c.encode()).unwrap(), c, "{sort:?}");
         }
-        t.due_date = None;
+        t.due_at = DateTime::from_timestamp_micros(1_766_563_200_000_000);
+        let c = Cursor::after(Sort::Due, &t);
+        assert_eq!(Cursor::parse(Sort::Due, &c.encode()).unwrap(), c);
+        (t.due_date, t.due_at) = (None, None);
         let c = Cursor::after(Sort::Due, &t);
         assert_eq!(Cursor::parse(Sort::Due, &c.encode()).unwrap(), c);
     }

@@ -18,7 +18,7 @@
 //! sqlx maps `timestamptz` and `date` to the `time` crate when its feature is on (the session
 //! store turns it on); `"created_at: _"` and `as _` let these queries use chrono's types.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::{
     postgres::{PgArguments, PgRow},
     Execute, PgConnection, PgPool, Postgres,
@@ -28,10 +28,11 @@ use uuid::Uuid;
 use super::{
     cursor::Cursor,
     input::TaskInput,
-    list::{ListQuery, Sort},
+    list::{Due, ListQuery, Sort},
+    schedule::Timing,
     Counts, Priority, Task,
 };
-use crate::config::Quotas;
+use crate::{config::Quotas, zone::Zone};
 
 /// A row of `task_query!`: one task, and the counts of its owner's whole list. The column
 /// names are those of the statement, type annotations included (`FetchPage` reads a row by
@@ -45,6 +46,15 @@ struct PageRow {
     priority: i16,
     #[sqlx(rename = "due_date: _")]
     due_date: Option<NaiveDate>,
+    #[sqlx(rename = "due_time: _")]
+    due_time: Option<NaiveTime>,
+    #[sqlx(rename = "due_at: _")]
+    due_at: Option<DateTime<Utc>>,
+    repeat: Option<String>,
+    repeat_from_completion: bool,
+    #[sqlx(rename = "remind_at: _")]
+    remind_at: Option<DateTime<Utc>>,
+    remind_before_minutes: Option<i32>,
     #[sqlx(rename = "tags!")]
     tags: Vec<String>,
     #[sqlx(rename = "created_at: _")]
@@ -67,6 +77,12 @@ impl From<PageRow> for Task {
             completed: r.completed,
             priority: Priority::from_i16(r.priority),
             due_date: r.due_date,
+            due_time: r.due_time,
+            due_at: r.due_at,
+            repeat: r.repeat,
+            repeat_from_completion: r.repeat_from_completion,
+            remind_at: r.remind_at,
+            remind_before_minutes: r.remind_before_minutes,
             tags: r.tags,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -94,7 +110,7 @@ fn page(rows: Vec<PageRow>) -> (Vec<Task>, Option<Counts>) {
 /// The pieces are string literals joined with `+`, which `query_as!` reads as one literal:
 /// the full text of each statement is in `.sqlx/`, where the bench's copy check finds it.
 macro_rules! task_query {
-    // A page of the list: every filter of `Filters` ($2 to $9), then the sort's cursor.
+    // A page of the list: every filter of `Filters` ($2 to $11), then the sort's cursor.
     //
     // Status, priority, due dates and the search's every word are one condition
     // (`coalesce(… and …, false)`, true exactly when each holds). A plan made for every value
@@ -113,6 +129,8 @@ macro_rules! task_query {
                 and ($5::date is null or t.due_date >= $5)
                 and ($6::date is null or t.due_date <= $6)
                 and (not $7::bool or t.due_date is null)
+                and ($10::timestamptz is null or t.due_date < $6 or t.due_at < $10)
+                and (not $11::bool or t.repeat is not null)
                 and (t.title || ' ' || coalesce(t.description, '')) ilike all ($9::text[]), false)
               and ($4::text is null or t.id in (
                     select tt.task_id from task_tags tt join tags g on g.id = tt.tag_id
@@ -134,7 +152,9 @@ macro_rules! task_query {
             PageRow,
             $with + r#"
             select t.id, t.title, t.description, t.completed, t.priority,
-                   t.due_date as "due_date: _",
+                   t.due_date as "due_date: _", t.due_time as "due_time: _",
+                   t.due_at as "due_at: _", t.repeat, t.repeat_from_completion,
+                   t.remind_at as "remind_at: _", t.remind_before_minutes,
                    coalesce((select array_agg(g.name order by lower(g.name))
                                from task_tags tt join tags g on g.id = tt.tag_id
                               where tt.task_id = t.id), '{}') as "tags!",
@@ -160,6 +180,10 @@ struct Filters {
     due_from: Option<NaiveDate>,
     due_to: Option<NaiveDate>,
     no_due: bool,
+    /// Overdue: a date before `due_to`, or a due moment before this one.
+    due_before: Option<DateTime<Utc>>,
+    /// Only tasks that repeat.
+    repeating: bool,
     /// The longest search word's pattern: the one the trigram index looks up.
     search: Option<String>,
     /// Every search word's pattern: all must match.
@@ -167,10 +191,11 @@ struct Filters {
 }
 
 impl Filters {
-    fn new(query: &ListQuery, today: NaiveDate) -> Self {
+    fn new(query: &ListQuery, now: DateTime<Utc>, zone: &Zone) -> Self {
         let (due_from, due_to, no_due) = query
             .due
-            .map_or((None, None, false), |due| due.range(today));
+            .map_or((None, None, false), |due| due.range(zone.local(now).date()));
+        let due_before = (query.due == Some(Due::Overdue)).then_some(now);
         let all_words = query.search_patterns();
         Self {
             completed: query.status.completed(),
@@ -179,6 +204,8 @@ impl Filters {
             due_from,
             due_to,
             no_due,
+            due_before,
+            repeating: query.repeating,
             search: all_words.iter().max_by_key(|w| w.len()).cloned(),
             all_words,
         }
@@ -233,7 +260,7 @@ pub async fn tasks_page(
     user: Uuid,
     query: &ListQuery,
     after: Option<&Cursor>,
-    today: NaiveDate,
+    zone: &Zone,
     limit: i64,
 ) -> Result<(Vec<Task>, Counts), sqlx::Error> {
     let Filters {
@@ -243,9 +270,11 @@ pub async fn tasks_page(
         due_from,
         due_to,
         no_due,
+        due_before,
+        repeating,
         search,
         all_words,
-    } = Filters::new(query, today);
+    } = Filters::new(query, Utc::now(), zone);
     let plan = if tag.is_some() || search.is_some() {
         Plan::ForTheseValues
     } else {
@@ -258,10 +287,10 @@ pub async fn tasks_page(
                 _ => (None, None),
             };
             task_query!(list where r#"
-              and (t.created_at, t.id) < (coalesce($10::timestamptz, 'infinity'), coalesce($11::bigint, 0))"#
-                order by "t.created_at desc, t.id desc" limit "$12",
+              and (t.created_at, t.id) < (coalesce($12::timestamptz, 'infinity'), coalesce($13::bigint, 0))"#
+                order by "t.created_at desc, t.id desc" limit "$14",
                 user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
-                &all_words, at as _, id, limit,
+                &all_words, due_before as _, repeating, at as _, id, limit,
             )
             .fetch_page(pool, plan)
             .await?
@@ -272,27 +301,29 @@ pub async fn tasks_page(
                 _ => (None, None),
             };
             task_query!(list where r#"
-              and (t.created_at, t.id) > (coalesce($10::timestamptz, '-infinity'), coalesce($11::bigint, 0))"#
-                order by "t.created_at, t.id" limit "$12",
+              and (t.created_at, t.id) > (coalesce($12::timestamptz, '-infinity'), coalesce($13::bigint, 0))"#
+                order by "t.created_at, t.id" limit "$14",
                 user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
-                &all_words, at as _, id, limit,
+                &all_words, due_before as _, repeating, at as _, id, limit,
             )
             .fetch_page(pool, plan)
             .await?
         }
-        // Soonest due first, tasks without a date last.
+        // Soonest due first; within a day by time, tasks without a time after those with
+        // one; tasks without a date last.
         Sort::Due => {
-            let (has_cursor, due, id) = match after {
-                Some(Cursor::Due { due, id }) => (true, *due, Some(*id)),
-                _ => (false, None, None),
+            let (has_cursor, due, due_at, id) = match after {
+                Some(Cursor::Due { due, at, id }) => (true, *due, *at, Some(*id)),
+                _ => (false, None, None, None),
             };
             task_query!(list where r#"
-              and (coalesce(t.due_date, 'infinity'), t.id)
-                  > (case when $10::bool then coalesce($11::date, 'infinity') else '-infinity' end,
-                     coalesce($12::bigint, 0))"#
-                order by "coalesce(t.due_date, 'infinity'), t.id" limit "$13",
+              and (coalesce(t.due_date, 'infinity'), coalesce(t.due_at, 'infinity'), t.id)
+                  > (case when $12::bool then coalesce($13::date, 'infinity') else '-infinity' end,
+                     case when $12::bool then coalesce($14::timestamptz, 'infinity') else '-infinity' end,
+                     coalesce($15::bigint, 0))"#
+                order by "coalesce(t.due_date, 'infinity'), coalesce(t.due_at, 'infinity'), t.id" limit "$16",
                 user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
-                &all_words, has_cursor, due as _, id, limit,
+                &all_words, due_before as _, repeating, has_cursor, due as _, due_at as _, id, limit,
             )
             .fetch_page(pool, plan)
             .await?
@@ -309,11 +340,11 @@ pub async fn tasks_page(
             };
             task_query!(list where r#"
               and (t.priority, t.created_at, t.id)
-                  < (coalesce($10::smallint, 32767), coalesce($11::timestamptz, 'infinity'),
-                     coalesce($12::bigint, 0))"#
-                order by "t.priority desc, t.created_at desc, t.id desc" limit "$13",
+                  < (coalesce($12::smallint, 32767), coalesce($13::timestamptz, 'infinity'),
+                     coalesce($14::bigint, 0))"#
+                order by "t.priority desc, t.created_at desc, t.id desc" limit "$15",
                 user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
-                &all_words, after_priority, at as _, id, limit,
+                &all_words, due_before as _, repeating, after_priority, at as _, id, limit,
             )
             .fetch_page(pool, plan)
             .await?
@@ -325,10 +356,10 @@ pub async fn tasks_page(
                 _ => (None, None),
             };
             task_query!(list where r#"
-              and (lower(t.title), t.id) > (lower(coalesce($10::text, '')), coalesce($11::bigint, 0))"#
-                order by "lower(t.title), t.id" limit "$12",
+              and (lower(t.title), t.id) > (lower(coalesce($12::text, '')), coalesce($13::bigint, 0))"#
+                order by "lower(t.title), t.id" limit "$14",
                 user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
-                &all_words, title, id, limit,
+                &all_words, due_before as _, repeating, title, id, limit,
             )
             .fetch_page(pool, plan)
             .await?
@@ -462,6 +493,7 @@ pub struct Imported {
 pub async fn import_tasks(
     pool: &PgPool,
     user: Uuid,
+    zone: &Zone,
     tasks: &[Imported],
     quotas: Quotas,
 ) -> Result<u64, WriteError> {
@@ -491,18 +523,32 @@ pub async fn import_tasks(
         .map(|t| t.input.description.as_deref())
         .collect();
     let priorities: Vec<i16> = tasks.iter().map(|t| t.input.priority.as_i16()).collect();
-    let due_dates: Vec<Option<NaiveDate>> = tasks.iter().map(|t| t.input.due_date).collect();
+    let timings: Vec<Timing> = tasks.iter().map(|t| Timing::new(&t.input, zone)).collect();
+    let due_dates: Vec<Option<NaiveDate>> = timings.iter().map(|t| t.due_date).collect();
+    let due_times: Vec<Option<NaiveTime>> = timings.iter().map(|t| t.due_time).collect();
+    let due_ats: Vec<Option<DateTime<Utc>>> = timings.iter().map(|t| t.due_at).collect();
+    let repeats: Vec<Option<&str>> = timings.iter().map(|t| t.repeat.as_deref()).collect();
+    let from_completion: Vec<bool> = timings.iter().map(|t| t.repeat_from_completion).collect();
+    let remind_ats: Vec<Option<DateTime<Utc>>> = timings.iter().map(|t| t.remind_at).collect();
+    let remind_befores: Vec<Option<i32>> =
+        timings.iter().map(|t| t.remind_before_minutes).collect();
     let completed: Vec<bool> = tasks.iter().map(|t| t.completed).collect();
     let created: Vec<Option<DateTime<Utc>>> = tasks.iter().map(|t| t.created_at).collect();
     sqlx::query!(
         r#"
-        insert into tasks (id, user_id, title, description, priority, due_date, completed, created_at)
+        insert into tasks (id, user_id, title, description, priority, due_date, completed, created_at,
+                           due_time, due_at, repeat, repeat_from_completion, remind_at,
+                           remind_before_minutes)
         overriding system value
         select i.id, $1, i.title, i.description, i.priority, i.due_date, i.completed,
-               coalesce(i.created_at, now())
+               coalesce(i.created_at, now()), i.due_time, i.due_at, i.repeat,
+               i.repeat_from_completion, i.remind_at, i.remind_before_minutes
           from unnest($2::bigint[], $3::text[], $4::text[], $5::smallint[], $6::date[],
-                      $7::bool[], $8::timestamptz[])
-               as i(id, title, description, priority, due_date, completed, created_at)
+                      $7::bool[], $8::timestamptz[], $9::time[], $10::timestamptz[], $11::text[],
+                      $12::bool[], $13::timestamptz[], $14::int[])
+               as i(id, title, description, priority, due_date, completed, created_at,
+                    due_time, due_at, repeat, repeat_from_completion, remind_at,
+                    remind_before_minutes)
         "#,
         user,
         &ids,
@@ -512,6 +558,12 @@ pub async fn import_tasks(
         &due_dates as _,
         &completed,
         &created as _,
+        &due_times as _,
+        &due_ats as _,
+        &repeats as _,
+        &from_completion,
+        &remind_ats as _,
+        &remind_befores as _,
     )
     .execute(&mut *tx)
     .await?;
@@ -552,8 +604,11 @@ pub async fn export_page(
         sort: Sort::Oldest,
         ..ListQuery::default()
     };
-    let today = Utc::now().date_naive();
-    Ok(tasks_page(pool, user, &query, after, today, limit).await?.0)
+    Ok(
+        tasks_page(pool, user, &query, after, &Zone::default(), limit)
+            .await?
+            .0,
+    )
 }
 
 /// Why a write was not made: a quota, a stale version, or the database.
@@ -608,6 +663,7 @@ async fn lock_task_count(conn: &mut PgConnection, user: Uuid) -> Result<i64, sql
 pub async fn insert_task(
     pool: &PgPool,
     user: Uuid,
+    zone: &Zone,
     task: &TaskInput,
     quotas: Quotas,
 ) -> Result<Task, WriteError> {
@@ -616,17 +672,25 @@ pub async fn insert_task(
     if kept >= quotas.tasks {
         return Err(WriteError::TooManyTasks(quotas.tasks));
     }
+    let timing = Timing::new(task, zone);
     let id = sqlx::query_scalar!(
         r#"
-        insert into tasks (user_id, title, description, priority, due_date)
-        values ($1, $2, $3, $4, $5)
+        insert into tasks (user_id, title, description, priority, due_date, due_time, due_at,
+                           repeat, repeat_from_completion, remind_at, remind_before_minutes)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
         returning id
         "#,
         user,
         task.title.as_str(),
         task.description.as_deref(),
         task.priority.as_i16(),
-        task.due_date as _,
+        timing.due_date as _,
+        timing.due_time as _,
+        timing.due_at as _,
+        timing.repeat,
+        timing.repeat_from_completion,
+        timing.remind_at as _,
+        timing.remind_before_minutes,
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -642,19 +706,24 @@ pub async fn insert_task(
 
 /// `None` when `user` has no task `id`; `Stale` when `based_on` is given and the task is no
 /// longer at that version (nothing is written).
+#[allow(clippy::too_many_arguments)]
 pub async fn update_task(
     pool: &PgPool,
     user: Uuid,
+    zone: &Zone,
     id: i64,
     based_on: Option<i32>,
     task: &TaskInput,
     quotas: Quotas,
 ) -> Result<Option<Task>, WriteError> {
     let mut tx = pool.begin().await?;
+    let timing = Timing::new(task, zone);
     let updated = sqlx::query_scalar!(
         r#"
-        update tasks set title = $3, description = $4, priority = $5, due_date = $6
-        where user_id = $1 and id = $2 and ($7::int is null or version = $7)
+        update tasks set title = $3, description = $4, priority = $5, due_date = $6,
+                         due_time = $7, due_at = $8, repeat = $9, repeat_from_completion = $10,
+                         remind_at = $11, remind_before_minutes = $12
+        where user_id = $1 and id = $2 and ($13::int is null or version = $13)
         returning id
         "#,
         user,
@@ -662,7 +731,13 @@ pub async fn update_task(
         task.title.as_str(),
         task.description.as_deref(),
         task.priority.as_i16(),
-        task.due_date as _,
+        timing.due_date as _,
+        timing.due_time as _,
+        timing.due_at as _,
+        timing.repeat,
+        timing.repeat_from_completion,
+        timing.remind_at as _,
+        timing.remind_before_minutes,
         based_on,
     )
     .fetch_optional(&mut *tx)
@@ -677,15 +752,110 @@ pub async fn update_task(
 }
 
 /// `None` when `user` has no task `id`; `Stale` when `based_on` is given and the task is no
-/// longer at that version (nothing is written). One statement when it is written.
+/// longer at that version (nothing is written). One transaction: completing a repeating
+/// task adds its next occurrence (`Timing::next_occurrence`, with the task's priority and
+/// tags; none when it already has one); undoing that deletes the occurrence again if it is
+/// as it was made. Returns the task and the next occurrence added, if any.
 pub async fn set_completed(
     pool: &PgPool,
+    user: Uuid,
+    zone: &Zone,
+    id: i64,
+    based_on: Option<i32>,
+    completed: bool,
+    quotas: Quotas,
+) -> Result<Option<(Task, Option<i64>)>, WriteError> {
+    let mut tx = pool.begin().await?;
+    let Some(task) = complete(&mut tx, user, id, based_on, completed).await? else {
+        return stale_or_missing(&mut tx, user, id)
+            .await
+            .map(|none| none.map(|task| (task, None)));
+    };
+    let next = match (completed, task.repeat.is_some()) {
+        (true, true) => add_next_occurrence(&mut tx, user, zone, &task, quotas).await?,
+        (false, true) => {
+            sqlx::query!(
+                r#"
+                delete from tasks
+                where user_id = $1 and previous_id = $2 and version = 1 and not completed
+                "#,
+                user,
+                id,
+            )
+            .execute(&mut *tx)
+            .await?;
+            None
+        }
+        (_, false) => None,
+    };
+    tx.commit().await?;
+    Ok(Some((task, next)))
+}
+
+/// Adds the next occurrence of `task`, which was just completed, unless it has one already
+/// or its series has ended. Counted against the quota like any add.
+async fn add_next_occurrence(
+    conn: &mut PgConnection,
+    user: Uuid,
+    zone: &Zone,
+    task: &Task,
+    quotas: Quotas,
+) -> Result<Option<i64>, WriteError> {
+    let Some(next) = Timing::next_occurrence(task, zone, Utc::now()) else {
+        return Ok(None);
+    };
+    if lock_task_count(conn, user).await? >= quotas.tasks {
+        return Err(WriteError::TooManyTasks(quotas.tasks));
+    }
+    let id = sqlx::query_scalar!(
+        r#"
+        insert into tasks (user_id, title, description, priority, due_date, due_time, due_at,
+                           repeat, repeat_from_completion, remind_at, remind_before_minutes,
+                           previous_id)
+        select t.user_id, t.title, t.description, t.priority, $3, $4, $5, $6, $7, $8, $9, t.id
+          from tasks t
+         where t.user_id = $1 and t.id = $2
+           and not exists (select 1 from tasks n where n.previous_id = t.id)
+        returning id
+        "#,
+        user,
+        task.id,
+        next.due_date as _,
+        next.due_time as _,
+        next.due_at as _,
+        next.repeat,
+        next.repeat_from_completion,
+        next.remind_at as _,
+        next.remind_before_minutes,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(id) = id {
+        sqlx::query!(
+            r#"
+            insert into task_tags (task_id, tag_id)
+            select $3, tt.tag_id from task_tags tt join tasks t on t.id = tt.task_id
+             where t.user_id = $1 and t.id = $2
+            "#,
+            user,
+            task.id,
+            id,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// Marks `user`'s task `id` done or not, if it is at `based_on` (when given): the task as
+/// it is then, or `None` when nothing was written. One statement.
+async fn complete(
+    conn: &mut PgConnection,
     user: Uuid,
     id: i64,
     based_on: Option<i32>,
     completed: bool,
-) -> Result<Option<Task>, WriteError> {
-    let mut conn = pool.acquire().await?;
+) -> Result<Option<Task>, sqlx::Error> {
     let rows = task_query!(@statement
         with r#"
             with changed as (
@@ -701,10 +871,7 @@ pub async fn set_completed(
     )
     .fetch_all(&mut *conn)
     .await?;
-    match page(rows).0.pop() {
-        Some(task) => Ok(Some(task)),
-        None => stale_or_missing(&mut conn, user, id).await,
-    }
+    Ok(page(rows).0.pop())
 }
 
 /// Marks every one of `user`'s tasks done (or not done); returns how many changed.
@@ -744,4 +911,91 @@ pub async fn clear_completed(pool: &PgPool, user: Uuid) -> Result<u64, sqlx::Err
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// A reminder still to show: one of `user`'s tasks not done, whose reminder moment has not
+/// been shown yet.
+#[derive(Debug)]
+pub struct PendingReminder {
+    pub id: i64,
+    pub title: String,
+    pub remind_at: DateTime<Utc>,
+    pub due_date: Option<NaiveDate>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// `user`'s reminders not shown yet that come before `until`, soonest first, at most `limit`.
+pub async fn pending_reminders(
+    pool: &PgPool,
+    user: Uuid,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<PendingReminder>, sqlx::Error> {
+    sqlx::query_as!(
+        PendingReminder,
+        r#"
+        select t.id, t.title, t.remind_at as "remind_at!: _", t.due_date as "due_date: _",
+               t.due_at as "due_at: _"
+          from tasks t
+         where t.user_id = $1 and t.remind_at is not null and not t.completed
+           and t.remind_at <= $2
+           and not exists (select 1 from reminders_shown r
+                            where r.task_id = t.id and r.remind_at = t.remind_at)
+         order by t.remind_at, t.id
+         limit $3
+        "#,
+        user,
+        until as _,
+        limit,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Takes the reminder of `user`'s task `id` at `remind_at` for the page asking: true for the
+/// first page of this person to ask (which shows it), false for every other, and for a task
+/// that is done, not theirs, or whose reminder has moved since. One statement.
+pub async fn claim_reminder(
+    pool: &PgPool,
+    user: Uuid,
+    id: i64,
+    remind_at: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"
+        insert into reminders_shown (task_id, remind_at, user_id)
+        select t.id, t.remind_at, t.user_id from tasks t
+         where t.user_id = $1 and t.id = $2 and t.remind_at = $3 and not t.completed
+        on conflict do nothing
+        "#,
+        user,
+        id,
+        remind_at as _,
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves the reminder of `user`'s task `id` to `at` (a snooze): a new moment, so a new
+/// reminder. A reminder set as "before due" becomes one at that moment. `None` when `user`
+/// has no task `id`.
+pub async fn snooze_reminder(
+    pool: &PgPool,
+    user: Uuid,
+    id: i64,
+    at: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"
+        update tasks set remind_at = $3, remind_before_minutes = null
+         where user_id = $1 and id = $2
+        returning remind_at as "remind_at!: _"
+        "#,
+        user,
+        id,
+        at as _,
+    )
+    .fetch_optional(pool)
+    .await
 }

@@ -1,15 +1,14 @@
 //! A new or edited task as typed, and its validation: in the browser before it is sent, and
 //! authoritatively by the server function.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
 use serde::{Deserialize, Serialize};
 
-use super::{Priority, DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS};
+use super::{
+    recurrence::{End, Frequency, Recurrence, COUNT_MAX, INTERVAL_MAX},
+    Priority, DESCRIPTION_MAX_CHARS, DUE_MAX_YEAR, DUE_MIN_YEAR, TITLE_MAX_CHARS,
+};
 use crate::{error::AppError, tags::parse_tags};
-
-/// The years a due date may have (`parse_due_date`).
-pub(crate) const DUE_MIN_YEAR: i32 = 1900;
-pub(crate) const DUE_MAX_YEAR: i32 = 2999;
 
 /// A task's fields as a form sends them: a plain HTML form (these are its inputs' names) or
 /// the hydrated page. The server functions take it flattened, so the names stay flat and a
@@ -25,19 +24,194 @@ pub struct TaskForm {
     pub due_date: String,
     /// Names separated by commas.
     pub tags: String,
+    /// `HH:MM` on the due date, in the person's zone, or empty for none.
+    pub due_time: String,
+    /// Empty for none; `daily`, `weekdays`, `weekly`, `monthly`, `yearly` (shaped by the
+    /// fields below); or an RRULE (`FREQ=WEEKLY;BYDAY=MO,TH`), which says it all itself.
+    pub repeat: String,
+    /// Every how many days, weeks, months or years; empty is 1.
+    pub repeat_every: String,
+    /// The days of a weekly repeat: `on` for each chosen (checkboxes); none is the due
+    /// date's day.
+    pub repeat_mon: String,
+    pub repeat_tue: String,
+    pub repeat_wed: String,
+    pub repeat_thu: String,
+    pub repeat_fri: String,
+    pub repeat_sat: String,
+    pub repeat_sun: String,
+    /// A monthly repeat's day: empty for the due date's, `last`, or `1` to `31`.
+    pub repeat_monthly: String,
+    /// `due` (or empty) or `completion`: what the next occurrence counts from.
+    pub repeat_from: String,
+    /// The last date it may repeat on (`YYYY-MM-DD`), or empty.
+    pub repeat_until: String,
+    /// How many more times it may occur, this one included, or empty.
+    pub repeat_count: String,
+    /// Empty for none, `at` (at `remind_at`), or minutes before due (`0`, `15`, `1440`, …).
+    pub remind: String,
+    /// `YYYY-MM-DDTHH:MM` in the person's zone, as `<input type=datetime-local>` sends it.
+    pub remind_at: String,
 }
+
+/// The days a weekly repeat may be on, with their `TaskForm` field names, Monday first.
+pub const REPEAT_DAYS: [(&str, Weekday); 7] = [
+    ("repeat_mon", Weekday::Mon),
+    ("repeat_tue", Weekday::Tue),
+    ("repeat_wed", Weekday::Wed),
+    ("repeat_thu", Weekday::Thu),
+    ("repeat_fri", Weekday::Fri),
+    ("repeat_sat", Weekday::Sat),
+    ("repeat_sun", Weekday::Sun),
+];
+
+/// Most minutes a reminder may come before the due time: a year.
+pub const REMIND_BEFORE_MAX_MINUTES: u32 = 525_600;
 
 impl TaskForm {
     /// Each field by its name: what a refused plain post keeps for the form to show again.
-    pub fn fields(&self) -> [(&'static str, &str); 5] {
-        [
+    pub fn fields(&self) -> Vec<(&'static str, &str)> {
+        vec![
             ("title", &self.title),
             ("description", &self.description),
             ("priority", &self.priority),
             ("due_date", &self.due_date),
+            ("due_time", &self.due_time),
+            ("repeat", &self.repeat),
+            ("repeat_every", &self.repeat_every),
+            ("repeat_mon", &self.repeat_mon),
+            ("repeat_tue", &self.repeat_tue),
+            ("repeat_wed", &self.repeat_wed),
+            ("repeat_thu", &self.repeat_thu),
+            ("repeat_fri", &self.repeat_fri),
+            ("repeat_sat", &self.repeat_sat),
+            ("repeat_sun", &self.repeat_sun),
+            ("repeat_monthly", &self.repeat_monthly),
+            ("repeat_from", &self.repeat_from),
+            ("repeat_until", &self.repeat_until),
+            ("repeat_count", &self.repeat_count),
+            ("remind", &self.remind),
+            ("remind_at", &self.remind_at),
             ("tags", &self.tags),
         ]
     }
+
+    /// Fills the repeat picker's fields for `rule` (what `parse_repeat` reads back as it).
+    pub fn set_repeat(&mut self, rule: &Recurrence, from_completion: bool) {
+        let weekdays = [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ];
+        self.repeat = match rule.frequency {
+            Frequency::Daily => "daily",
+            Frequency::Weekly if rule.interval == 1 && rule.weekdays == weekdays => "weekdays",
+            Frequency::Weekly => "weekly",
+            Frequency::Monthly => "monthly",
+            Frequency::Yearly => "yearly",
+        }
+        .to_owned();
+        self.repeat_every = match rule.interval {
+            1 => String::new(),
+            n => n.to_string(),
+        };
+        for (name, day) in REPEAT_DAYS {
+            let on = self.repeat == "weekly" && rule.weekdays.contains(&day);
+            if let Some(slot) = self.day_mut(name) {
+                *slot = if on { "on".to_owned() } else { String::new() };
+            }
+        }
+        self.repeat_monthly = match rule.month_day {
+            None => String::new(),
+            Some(-1) => "last".to_owned(),
+            Some(day) => day.to_string(),
+        };
+        (self.repeat_until, self.repeat_count) = match rule.end {
+            End::Never => (String::new(), String::new()),
+            End::Until(date) => (super::iso_date(date), String::new()),
+            End::Count(n) => (String::new(), n.to_string()),
+        };
+        self.repeat_from = if from_completion { "completion" } else { "" }.to_owned();
+    }
+
+    /// What the repeat fields say in plain words ("every 2 weeks on Mon and Thu"), or the
+    /// reason they say nothing valid; `None` when the task does not repeat.
+    pub fn repeat_summary(&self) -> Result<Option<String>, AppError> {
+        let day = parse_due_date(&self.due_date).ok().flatten();
+        Ok(parse_repeat(self, day)?.map(|repeat| {
+            let from = if repeat.from_completion {
+                ", counted from completion"
+            } else {
+                ""
+            };
+            format!("Repeats {}{from}", repeat.rule.summary())
+        }))
+    }
+
+    /// The weekly repeat's day field called `name`.
+    pub fn day_mut(&mut self, name: &str) -> Option<&mut String> {
+        Some(match name {
+            "repeat_mon" => &mut self.repeat_mon,
+            "repeat_tue" => &mut self.repeat_tue,
+            "repeat_wed" => &mut self.repeat_wed,
+            "repeat_thu" => &mut self.repeat_thu,
+            "repeat_fri" => &mut self.repeat_fri,
+            "repeat_sat" => &mut self.repeat_sat,
+            "repeat_sun" => &mut self.repeat_sun,
+            _ => return None,
+        })
+    }
+
+    /// The value of the field called `name` (empty for an unknown name).
+    pub fn get(&self, name: &str) -> &str {
+        self.fields()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, v)| v)
+    }
+
+    /// Sets the field called `name` (an unknown name is ignored).
+    pub fn set(&mut self, name: &str, value: String) {
+        let slot = match name {
+            "title" => &mut self.title,
+            "description" => &mut self.description,
+            "priority" => &mut self.priority,
+            "due_date" => &mut self.due_date,
+            "due_time" => &mut self.due_time,
+            "repeat" => &mut self.repeat,
+            "repeat_every" => &mut self.repeat_every,
+            "repeat_monthly" => &mut self.repeat_monthly,
+            "repeat_from" => &mut self.repeat_from,
+            "repeat_until" => &mut self.repeat_until,
+            "repeat_count" => &mut self.repeat_count,
+            "remind" => &mut self.remind,
+            "remind_at" => &mut self.remind_at,
+            "tags" => &mut self.tags,
+            day => match self.day_mut(day) {
+                Some(slot) => slot,
+                None => return,
+            },
+        };
+        *slot = value;
+    }
+}
+
+/// How a task repeats, as validated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repeat {
+    pub rule: Recurrence,
+    /// Counted from the day of completion rather than from the due date.
+    pub from_completion: bool,
+}
+
+/// When a task reminds, as validated: at a moment on the person's wall clock, or minutes
+/// before the task is due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Remind {
+    At(NaiveDateTime),
+    Before(u32),
 }
 
 /// A new or edited task, validated field by field from its `TaskForm`: in the browser before
@@ -48,6 +222,9 @@ pub struct TaskInput {
     pub description: TaskDescription,
     pub priority: Priority,
     pub due_date: Option<NaiveDate>,
+    pub due_time: Option<NaiveTime>,
+    pub repeat: Option<Repeat>,
+    pub remind: Option<Remind>,
     pub tags: Vec<String>,
 }
 
@@ -64,20 +241,56 @@ impl TaskInput {
         let description = TaskDescription::parse(&form.description);
         let priority = Priority::parse(&form.priority);
         let due_date = parse_due_date(&form.due_date);
+        let due_time = parse_time(&form.due_time, "due_time").and_then(|time| {
+            match (time, due_date.as_ref().ok()) {
+                (Some(_), Some(None)) => Err(AppError::validation(
+                    "due_time",
+                    "Choose a due date for the time, or leave the time empty.",
+                )),
+                (time, _) => Ok(time),
+            }
+        });
+        let day = due_date.clone().ok().flatten();
+        let repeat = parse_repeat(form, day);
+        let remind = parse_remind(form, day);
         let tags = parse_tags(&form.tags);
-        match (title, description, priority, due_date, tags) {
-            (Ok(title), Ok(description), Ok(priority), Ok(due_date), Ok(tags)) => Ok(Self {
+        match (
+            title,
+            description,
+            priority,
+            due_date,
+            due_time,
+            repeat,
+            remind,
+            tags,
+        ) {
+            (
+                Ok(title),
+                Ok(description),
+                Ok(priority),
+                Ok(due_date),
+                Ok(due_time),
+                Ok(repeat),
+                Ok(remind),
+                Ok(tags),
+            ) => Ok(Self {
                 title,
                 description,
                 priority,
                 due_date,
+                due_time,
+                repeat,
+                remind,
                 tags,
             }),
-            (title, description, priority, due_date, tags) => Err([
+            (title, description, priority, due_date, due_time, repeat, remind, tags) => Err([
                 title.err(),
                 description.err(),
                 priority.err(),
                 due_date.err(),
+                due_time.err(),
+                repeat.err(),
+                remind.err(),
                 tags.err(),
             ]
             .into_iter()
@@ -93,7 +306,27 @@ impl TaskInput {
             description: self.description.as_deref().unwrap_or_default().to_owned(),
             priority: self.priority.as_str().to_owned(),
             due_date: self.due_date.map(super::iso_date).unwrap_or_default(),
+            due_time: self.due_time.map(super::time_label).unwrap_or_default(),
+            repeat: self
+                .repeat
+                .as_ref()
+                .map(|r| r.rule.to_rule())
+                .unwrap_or_default(),
+            repeat_from: match &self.repeat {
+                Some(r) if r.from_completion => "completion".to_owned(),
+                _ => String::new(),
+            },
+            remind: match self.remind {
+                None => String::new(),
+                Some(Remind::At(_)) => "at".to_owned(),
+                Some(Remind::Before(minutes)) => minutes.to_string(),
+            },
+            remind_at: match self.remind {
+                Some(Remind::At(at)) => local_input(at),
+                _ => String::new(),
+            },
             tags: self.tags.join(", "),
+            ..TaskForm::default()
         }
     }
 
@@ -176,25 +409,243 @@ impl TaskDescription {
 
 /// A date typed in a form (`YYYY-MM-DD`, as `<input type=date>` sends it); blank is none.
 pub fn parse_due_date(raw: &str) -> Result<Option<NaiveDate>, AppError> {
+    parse_date(raw, "due_date", "due date")
+}
+
+/// A date of the form's field `field` (`what` in its messages); blank is none.
+fn parse_date(raw: &str, field: &'static str, what: &str) -> Result<Option<NaiveDate>, AppError> {
+    let malformed = || AppError::validation(field, format!("Enter the {what} as YYYY-MM-DD."));
     if raw.len() > 64 {
-        return Err(AppError::validation(
-            "due_date",
-            "Enter the due date as YYYY-MM-DD.",
-        ));
+        return Err(malformed());
     }
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| AppError::validation("due_date", "Enter the due date as YYYY-MM-DD."))?;
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| malformed())?;
     if !(DUE_MIN_YEAR..=DUE_MAX_YEAR).contains(&date.year()) {
         return Err(AppError::validation(
-            "due_date",
-            "Enter a due date between 1900 and 2999.",
+            field,
+            format!("Enter a {what} between 1900 and 2999."),
         ));
     }
     Ok(Some(date))
+}
+
+/// A time of day (`HH:MM`, or `HH:MM:SS` as some browsers send it); blank is none.
+fn parse_time(raw: &str, field: &'static str) -> Result<Option<NaiveTime>, AppError> {
+    let malformed = || AppError::validation(field, "Enter the time as HH:MM, such as 09:30.");
+    if raw.len() > 16 {
+        return Err(malformed());
+    }
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    NaiveTime::parse_from_str(raw, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(raw, "%H:%M:%S"))
+        .map(|t| {
+            t.with_second(0)
+                .unwrap_or(t)
+                .with_nanosecond(0)
+                .unwrap_or(t)
+        })
+        .map(Some)
+        .map_err(|_| malformed())
+}
+
+/// A whole number from 1 to `max` in the form's field `field`; blank is none.
+fn parse_count(
+    raw: &str,
+    field: &'static str,
+    max: u16,
+    what: &str,
+) -> Result<Option<u16>, AppError> {
+    let refused = || AppError::validation(field, format!("Enter {what} from 1 to {max}."));
+    if raw.len() > 16 {
+        return Err(refused());
+    }
+    match raw.trim() {
+        "" => Ok(None),
+        n => n
+            .parse::<u16>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .map(Some)
+            .ok_or_else(refused),
+    }
+}
+
+/// `at` as `<input type=datetime-local>` shows it: `2026-11-27T09:30`.
+pub fn local_input(at: NaiveDateTime) -> String {
+    format!(
+        "{}T{}",
+        super::iso_date(at.date()),
+        super::time_label(at.time())
+    )
+}
+
+/// The repeat the form's `repeat…` fields describe; `day` is the due date, if valid.
+fn parse_repeat(form: &TaskForm, day: Option<NaiveDate>) -> Result<Option<Repeat>, AppError> {
+    let from_completion = match form.repeat_from.trim() {
+        "" | "due" => false,
+        "completion" => true,
+        _ => {
+            return Err(AppError::validation(
+                "repeat_from",
+                "Repeat from the due date or from completion.",
+            ))
+        }
+    };
+    let kind = form.repeat.trim();
+    if kind.is_empty() {
+        return Ok(None);
+    }
+    if kind.contains('=') {
+        let rule = Recurrence::parse(kind)?;
+        return Ok(Some(Repeat {
+            rule,
+            from_completion,
+        }));
+    }
+    let interval = parse_count(
+        &form.repeat_every,
+        "repeat_every",
+        INTERVAL_MAX,
+        "how often",
+    )?
+    .unwrap_or(1);
+    // Counted from completion, "weekly" and "monthly" with no day chosen mean a week or a
+    // month after the day it is done; from the due date, on the due date's weekday or day.
+    let day = day.filter(|_| !from_completion);
+    let (frequency, weekdays, month_day) = match kind {
+        "daily" => (Frequency::Daily, Vec::new(), None),
+        "weekdays" => (
+            Frequency::Weekly,
+            vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
+            None,
+        ),
+        "weekly" => {
+            let days: Vec<Weekday> = REPEAT_DAYS
+                .iter()
+                .filter(|(name, _)| !form.get(name).trim().is_empty())
+                .map(|(_, day)| *day)
+                .collect();
+            let days = match (days.is_empty(), day) {
+                (true, Some(day)) => vec![day.weekday()],
+                _ => days,
+            };
+            (Frequency::Weekly, days, None)
+        }
+        "monthly" => {
+            let month_day = match form.repeat_monthly.trim() {
+                "" => day.map(|d| d.day() as i8),
+                "last" => Some(-1),
+                n => Some(
+                    n.parse::<i8>()
+                        .ok()
+                        .filter(|n| (1..=31).contains(n))
+                        .ok_or_else(|| {
+                            AppError::validation(
+                                "repeat_monthly",
+                                "Choose a day of the month from 1 to 31, or the last day.",
+                            )
+                        })?,
+                ),
+            };
+            (Frequency::Monthly, Vec::new(), month_day)
+        }
+        "yearly" => (Frequency::Yearly, Vec::new(), None),
+        _ => {
+            return Err(AppError::validation(
+                "repeat",
+                "Choose how it repeats: daily, on weekdays, weekly, monthly or yearly.",
+            ))
+        }
+    };
+    let interval = if kind == "weekdays" { 1 } else { interval };
+    let until = parse_date(&form.repeat_until, "repeat_until", "end date")?;
+    let count = parse_count(
+        &form.repeat_count,
+        "repeat_count",
+        COUNT_MAX,
+        "how many times",
+    )?;
+    let end = match (until, count) {
+        (None, None) => End::Never,
+        (Some(until), None) => End::Until(until),
+        (None, Some(count)) => End::Count(count),
+        (Some(_), Some(_)) => {
+            return Err(AppError::validation(
+                "repeat_count",
+                "Choose an end date or a number of times, not both.",
+            ))
+        }
+    };
+    Ok(Some(Repeat {
+        rule: Recurrence {
+            frequency,
+            interval,
+            weekdays,
+            month_day,
+            end,
+        },
+        from_completion,
+    }))
+}
+
+/// The reminder the form's `remind` fields describe; `day` is the due date, if valid.
+fn parse_remind(form: &TaskForm, day: Option<NaiveDate>) -> Result<Option<Remind>, AppError> {
+    let refused = || {
+        AppError::validation(
+            "remind",
+            "Choose when to be reminded: at a time, or a number of minutes before it is due.",
+        )
+    };
+    if form.remind.len() > 16 {
+        return Err(refused());
+    }
+    match form.remind.trim() {
+        "" => Ok(None),
+        "at" => {
+            let raw = form.remind_at.trim();
+            let at = (raw.len() <= 32)
+                .then(|| {
+                    NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+                        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+                        .ok()
+                })
+                .flatten()
+                .filter(|at| (DUE_MIN_YEAR..=DUE_MAX_YEAR).contains(&at.year()))
+                .ok_or_else(|| {
+                    AppError::validation(
+                        "remind_at",
+                        "Enter the reminder's date and time, such as 2026-12-24 09:00.",
+                    )
+                })?;
+            Ok(Some(Remind::At(at.with_second(0).unwrap_or(at))))
+        }
+        minutes => {
+            let minutes = minutes
+                .parse::<u32>()
+                .ok()
+                .filter(|m| *m <= REMIND_BEFORE_MAX_MINUTES)
+                .ok_or_else(refused)?;
+            if day.is_none() {
+                return Err(AppError::validation(
+                    "remind",
+                    "A reminder before the task is due needs a due date.",
+                ));
+            }
+            Ok(Some(Remind::Before(minutes)))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -284,6 +735,222 @@ mod tests {
         assert!(TaskDescription::parse("bell\u{7}").is_err());
     }
 
+    fn form(fields: &[(&str, &str)]) -> TaskForm {
+        let mut form = TaskForm {
+            title: "t".into(),
+            ..TaskForm::default()
+        };
+        for (name, value) in fields {
+            form.set(name, (*value).to_owned());
+        }
+        form
+    }
+
+    fn refused(fields: &[(&str, &str)]) -> Vec<String> {
+        let errors = TaskInput::parse_all(&form(fields)).unwrap_err();
+        errors
+            .iter()
+            .map(|e| match e {
+                AppError::Validation { field, .. } => field.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_due_time_needs_a_date_and_is_hours_and_minutes() {
+        let input =
+            TaskInput::parse(&form(&[("due_date", "2026-12-24"), ("due_time", "18:30")])).unwrap();
+        assert_eq!(input.due_time, NaiveTime::from_hms_opt(18, 30, 0));
+        // Some browsers send seconds; they are dropped.
+        let input = TaskInput::parse(&form(&[
+            ("due_date", "2026-12-24"),
+            ("due_time", "18:30:59"),
+        ]))
+        .unwrap();
+        assert_eq!(input.due_time, NaiveTime::from_hms_opt(18, 30, 0));
+        assert_eq!(refused(&[("due_time", "18:30")]), ["due_time"]);
+        for bad in ["25:00", "6pm", "18.30", &"1".repeat(17)] {
+            assert_eq!(
+                refused(&[("due_date", "2026-12-24"), ("due_time", bad)]),
+                ["due_time"],
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_repeat_picker_makes_rules() {
+        let rule = |fields: &[(&str, &str)]| {
+            TaskInput::parse(&form(fields))
+                .unwrap()
+                .repeat
+                .map(|r| r.rule.to_rule())
+        };
+        assert_eq!(rule(&[]), None);
+        assert_eq!(
+            rule(&[("repeat", "daily"), ("repeat_every", "3")]).as_deref(),
+            Some("FREQ=DAILY;INTERVAL=3")
+        );
+        assert_eq!(
+            rule(&[("repeat", "weekdays"), ("repeat_every", "5")]).as_deref(),
+            Some("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR")
+        );
+        assert_eq!(
+            rule(&[
+                ("repeat", "weekly"),
+                ("repeat_every", "2"),
+                ("repeat_mon", "on"),
+                ("repeat_thu", "on")
+            ])
+            .as_deref(),
+            Some("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH")
+        );
+        // No day chosen: the due date's weekday (24 Dec 2026 is a Thursday).
+        assert_eq!(
+            rule(&[("repeat", "weekly"), ("due_date", "2026-12-24")]).as_deref(),
+            Some("FREQ=WEEKLY;BYDAY=TH")
+        );
+        assert_eq!(
+            rule(&[("repeat", "monthly"), ("due_date", "2026-12-24")]).as_deref(),
+            Some("FREQ=MONTHLY;BYMONTHDAY=24")
+        );
+        assert_eq!(
+            rule(&[("repeat", "monthly"), ("repeat_monthly", "last")]).as_deref(),
+            Some("FREQ=MONTHLY;BYMONTHDAY=-1")
+        );
+        assert_eq!(
+            rule(&[("repeat", "yearly"), ("repeat_until", "2030-01-01")]).as_deref(),
+            Some("FREQ=YEARLY;UNTIL=20300101")
+        );
+        assert_eq!(
+            rule(&[("repeat", "daily"), ("repeat_count", "5")]).as_deref(),
+            Some("FREQ=DAILY;COUNT=5")
+        );
+        // A program may send the rule itself.
+        assert_eq!(
+            rule(&[("repeat", "FREQ=MONTHLY;BYMONTHDAY=15")]).as_deref(),
+            Some("FREQ=MONTHLY;BYMONTHDAY=15")
+        );
+        let input =
+            TaskInput::parse(&form(&[("repeat", "daily"), ("repeat_from", "completion")])).unwrap();
+        assert!(input.repeat.unwrap().from_completion);
+    }
+
+    #[test]
+    fn a_bad_repeat_is_refused_field_by_field() {
+        assert_eq!(refused(&[("repeat", "hourly")]), ["repeat"]);
+        assert_eq!(refused(&[("repeat", "FREQ=HOURLY")]), ["repeat"]);
+        assert_eq!(
+            refused(&[("repeat", "daily"), ("repeat_every", "0")]),
+            ["repeat_every"]
+        );
+        assert_eq!(
+            refused(&[("repeat", "daily"), ("repeat_every", "1000")]),
+            ["repeat_every"]
+        );
+        assert_eq!(
+            refused(&[("repeat", "monthly"), ("repeat_monthly", "32")]),
+            ["repeat_monthly"]
+        );
+        assert_eq!(
+            refused(&[
+                ("repeat", "daily"),
+                ("repeat_until", "2030-01-01"),
+                ("repeat_count", "3")
+            ]),
+            ["repeat_count"]
+        );
+        assert_eq!(
+            refused(&[("repeat", "daily"), ("repeat_from", "whenever")]),
+            ["repeat_from"]
+        );
+    }
+
+    #[test]
+    fn the_picker_shows_a_rule_as_it_was_made() {
+        for fields in [
+            vec![
+                ("repeat", "weekly"),
+                ("repeat_every", "2"),
+                ("repeat_mon", "on"),
+                ("repeat_thu", "on"),
+            ],
+            vec![("repeat", "weekdays")],
+            vec![
+                ("repeat", "monthly"),
+                ("repeat_monthly", "last"),
+                ("repeat_count", "4"),
+            ],
+            vec![
+                ("repeat", "yearly"),
+                ("repeat_until", "2030-01-01"),
+                ("repeat_from", "completion"),
+            ],
+        ] {
+            let input = TaskInput::parse(&form(&fields)).unwrap();
+            let repeat = input.repeat.clone().unwrap();
+            let mut shown = form(&[]);
+            shown.set_repeat(&repeat.rule, repeat.from_completion);
+            assert_eq!(
+                TaskInput::parse(&shown).unwrap().repeat,
+                input.repeat,
+                "{fields:?}"
+            );
+        }
+        let summary = form(&[
+            ("repeat", "weekly"),
+            ("repeat_every", "2"),
+            ("repeat_mon", "on"),
+            ("repeat_thu", "on"),
+        ])
+        .repeat_summary()
+        .unwrap();
+        assert_eq!(
+            summary.as_deref(),
+            Some("Repeats every 2 weeks on Mon and Thu")
+        );
+    }
+
+    #[test]
+    fn reminders_are_at_a_time_or_minutes_before_a_due_date() {
+        let remind = |fields: &[(&str, &str)]| TaskInput::parse(&form(fields)).unwrap().remind;
+        assert_eq!(
+            remind(&[("remind", "at"), ("remind_at", "2026-12-24T08:00")]),
+            Some(Remind::At(
+                NaiveDate::from_ymd_opt(2026, 12, 24)
+                    .unwrap()
+                    .and_hms_opt(8, 0, 0)
+                    .unwrap()
+            ))
+        );
+        assert_eq!(
+            remind(&[("remind", "15"), ("due_date", "2026-12-24")]),
+            Some(Remind::Before(15))
+        );
+        assert_eq!(refused(&[("remind", "15")]), ["remind"]);
+        assert_eq!(refused(&[("remind", "at")]), ["remind_at"]);
+        assert_eq!(
+            refused(&[("remind", "at"), ("remind_at", "tomorrow")]),
+            ["remind_at"]
+        );
+        assert_eq!(
+            refused(&[("remind", "-5"), ("due_date", "2026-12-24")]),
+            ["remind"]
+        );
+        assert_eq!(
+            refused(&[("remind", "525601"), ("due_date", "2026-12-24")]),
+            ["remind"]
+        );
+        // The form that parses back to the same reminder.
+        let input = TaskInput::parse(&form(&[
+            ("remind", "at"),
+            ("remind_at", "2026-12-24T08:00"),
+        ]))
+        .unwrap();
+        assert_eq!(TaskInput::parse(&input.form()).unwrap(), input);
+    }
+
     mod properties {
         use super::*;
         use proptest::prelude::*;
@@ -301,7 +968,7 @@ mod tests {
                 title in ".{0,220}", description in "(.|\\n|\\r){0,1100}", priority in ".{0,10}",
                 due in "[0-9-]{0,12}|.{0,12}", tags in "[a-z ,]{0,80}|.{0,60}",
             ) {
-                match TaskInput::parse(&TaskForm { title, description, priority, due_date: due, tags }) {
+                match TaskInput::parse(&TaskForm { title, description, priority, due_date: due, tags, ..TaskForm::default() }) {
                     Ok(input) => {
                         prop_assert!(input.title.as_str().chars().count() <= TITLE_MAX_CHARS);
                         prop_assert!(input.tags.len() <= MAX_TAGS_PER_TASK);

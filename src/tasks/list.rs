@@ -107,7 +107,7 @@ impl Sort {
     }
 }
 
-/// Which due dates to show. "Today" is the server's date in UTC.
+/// Which due dates to show, seen from the person's own today (in their time zone).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Due {
     Overdue,
@@ -147,10 +147,11 @@ impl Due {
         }
     }
 
-    /// The inclusive date range (or "no date") this filter keeps, seen from `today`.
+    /// The inclusive date range (or "no date") this filter keeps, seen from `today`. Overdue
+    /// keeps today too: the query keeps only those of today whose due time has passed.
     pub fn range(self, today: NaiveDate) -> (Option<NaiveDate>, Option<NaiveDate>, bool) {
         match self {
-            Self::Overdue => (None, today.pred_opt(), false),
+            Self::Overdue => (None, Some(today), false),
             Self::Today => (Some(today), Some(today), false),
             Self::Week => (Some(today), today.checked_add_days(Days::new(6)), false),
             Self::NoDate => (None, None, true),
@@ -173,6 +174,8 @@ pub struct ListParams {
     pub due: Option<String>,
     pub q: Option<String>,
     pub sort: Option<String>,
+    /// `1` (or `on`, as a checkbox sends it): only tasks that repeat.
+    pub repeating: Option<String>,
 }
 
 impl ListParams {
@@ -184,6 +187,7 @@ impl ListParams {
             "due" => self.due.clone(),
             "q" => self.q.clone(),
             "sort" => self.sort.clone(),
+            "repeating" => self.repeating.clone(),
             _ => None,
         }
     }
@@ -199,6 +203,8 @@ pub struct ListQuery {
     pub due: Option<Due>,
     pub search: Option<String>,
     pub sort: Sort,
+    /// Only tasks that repeat.
+    pub repeating: bool,
 }
 
 impl ListQuery {
@@ -218,6 +224,7 @@ impl ListQuery {
             due: Due::from_query(get("due").as_deref()),
             search: nonempty("q").map(|q| cut(&q, SEARCH_MAX_CHARS)),
             sort: Sort::from_query(get("sort").as_deref()),
+            repeating: matches!(get("repeating").as_deref(), Some("1" | "on" | "true")),
         }
     }
 
@@ -230,6 +237,7 @@ impl ListQuery {
             due: self.due.map(|d| d.as_str().to_owned()),
             q: self.search.clone(),
             sort: Some(self.sort.as_str().to_owned()),
+            repeating: self.repeating.then(|| "1".to_owned()),
         }
     }
 
@@ -253,6 +261,9 @@ impl ListQuery {
         }
         if self.sort != Sort::Newest {
             pairs.push(("sort", self.sort.as_str().to_owned()));
+        }
+        if self.repeating {
+            pairs.push(("repeating", "1".to_owned()));
         }
         for (k, v) in extra {
             pairs.push((k, (*v).to_owned()));
@@ -281,13 +292,19 @@ impl ListQuery {
 
     /// True when anything narrows the list beyond the status filter.
     pub fn is_narrowed(&self) -> bool {
-        self.priority.is_some() || self.tag.is_some() || self.due.is_some() || self.search.is_some()
+        self.priority.is_some()
+            || self.tag.is_some()
+            || self.due.is_some()
+            || self.search.is_some()
+            || self.repeating
     }
 
     /// Whether a task (for example one just added or changed in the browser) belongs in
     /// this view. Search, tag and due filters are left to the server.
     pub fn shows(&self, task: &Task) -> bool {
-        self.status.shows(task) && self.priority.is_none_or(|p| p == task.priority)
+        self.status.shows(task)
+            && self.priority.is_none_or(|p| p == task.priority)
+            && (!self.repeating || task.repeat.is_some())
     }
 
     /// Search words for `ILIKE` patterns (with `%`, `_` and `\\` escaped so they match
@@ -342,6 +359,7 @@ mod tests {
             ("due", "week"),
             ("q", "  milk  "),
             ("sort", "title"),
+            ("repeating", "1"),
         ]
         .into();
         let q = ListQuery::from_params(|k| params.get(k).map(|v| v.to_string()));
@@ -351,9 +369,10 @@ mod tests {
         assert_eq!(q.due, Some(Due::Week));
         assert_eq!(q.search.as_deref(), Some("milk"));
         assert_eq!(q.sort, Sort::Title);
+        assert!(q.repeating);
         assert_eq!(
             q.href(&[]),
-            "/?filter=active&priority=high&tag=work&due=week&q=milk&sort=title"
+            "/?filter=active&priority=high&tag=work&due=week&q=milk&sort=title&repeating=1"
         );
 
         let junk: HashMap<&str, &str> = [
@@ -380,10 +399,7 @@ mod tests {
     #[test]
     fn due_ranges_are_seen_from_today() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-        assert_eq!(
-            Due::Overdue.range(today),
-            (None, NaiveDate::from_ymd_opt(2026, 11, 26), false)
-        );
+        assert_eq!(Due::Overdue.range(today), (None, Some(today), false));
         assert_eq!(Due::Today.range(today), (Some(today), Some(today), false));
         assert_eq!(
             Due::Week.range(today),
@@ -436,10 +452,10 @@ mod tests {
             #[test]
             fn list_urls_always_give_a_view(
                 filter in ".{0,20}", priority in ".{0,20}", tag in ".{0,80}",
-                due in ".{0,20}", q in ".{0,300}", sort in ".{0,20}",
+                due in ".{0,20}", q in ".{0,300}", sort in ".{0,20}", repeating in ".{0,4}",
             ) {
                 let params = [("filter", filter), ("priority", priority), ("tag", tag),
-                              ("due", due), ("q", q), ("sort", sort)];
+                              ("due", due), ("q", q), ("sort", sort), ("repeating", repeating)];
                 let view = ListQuery::from_params(|k| {
                     params.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
                 });

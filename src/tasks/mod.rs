@@ -8,18 +8,25 @@ pub mod api;
 pub mod cursor;
 pub mod input;
 pub mod list;
+pub mod recurrence;
+pub mod reminders;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod schedule;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::{error::AppError, zone::Zone};
 
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 1000;
+/// The years a due date may have (`input::parse_due_date`), and a repeat reach.
+pub(crate) const DUE_MIN_YEAR: i32 = 1900;
+pub(crate) const DUE_MAX_YEAR: i32 = 2999;
 /// Tasks per page of the list; the rest is reached with "load more".
 pub const PAGE_SIZE: i64 = 50;
 
@@ -38,6 +45,18 @@ pub fn date_label(date: NaiveDate) -> String {
     )
 }
 
+/// "09:30", as the page shows a time of day and `<input type=time>` takes it.
+pub fn time_label(time: NaiveTime) -> String {
+    format!("{:02}:{:02}", time.hour(), time.minute())
+}
+
+/// "27 Nov 2026, 16:04": a moment on the person's clock, the same on the server-rendered
+/// page and the hydrated one.
+pub fn moment_label(at: &DateTime<Utc>, zone: &Zone) -> String {
+    let local = zone.local(*at);
+    format!("{}, {}", date_label(local.date()), time_label(local.time()))
+}
+
 /// "2026-11-27", as `<input type=date>` and the forms take a date.
 pub fn iso_date(date: NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
@@ -52,7 +71,24 @@ pub struct Task {
     pub description: Option<String>,
     pub completed: bool,
     pub priority: Priority,
+    /// The date it is due, in its owner's time zone.
     pub due_date: Option<NaiveDate>,
+    /// The time of day it is due on that date, in its owner's time zone, if it has one.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "09:30:00"))]
+    pub due_time: Option<NaiveTime>,
+    /// The moment it is due: `due_date` at `due_time` in its owner's zone (none without a time).
+    pub due_at: Option<DateTime<Utc>>,
+    /// How it repeats: an RFC 5545 RRULE subset (`FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH`; FREQ
+    /// DAILY, WEEKLY, MONTHLY or YEARLY, INTERVAL, BYDAY for weekly, BYMONTHDAY for monthly
+    /// (`-1` the last day), COUNT or UNTIL). Completing it adds the next occurrence.
+    #[cfg_attr(feature = "ssr", schema(example = "FREQ=WEEKLY;BYDAY=MO,TH"))]
+    pub repeat: Option<String>,
+    /// The next occurrence counts from the day it is completed rather than from its due date.
+    pub repeat_from_completion: bool,
+    /// When its reminder shows, if it has one.
+    pub remind_at: Option<DateTime<Utc>>,
+    /// For a reminder set as "N minutes before due": N (`remind_at` follows the due time).
+    pub remind_before_minutes: Option<i32>,
     /// Names of the task's tags, A to Z.
     pub tags: Vec<String>,
     pub created_at: DateTime<Utc>,
@@ -152,6 +188,8 @@ pub struct TaskPage {
     pub tasks: Vec<Task>,
     pub next_cursor: Option<String>,
     pub counts: Counts,
+    /// The person's time zone, which every date and time of the page is shown in.
+    pub zone: Zone,
 }
 
 #[cfg(test)]

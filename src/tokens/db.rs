@@ -64,7 +64,7 @@ pub async fn authenticate(pool: &PgPool, hash: &[u8; 32]) -> Result<Option<Calle
            where k.id = f.id
              and (f.last_used_at is null or f.last_used_at < now() - interval '1 minute')
         )
-        select f.id, f.scope, u.id as user_id, u.email, u.name
+        select f.id, f.scope, u.id as user_id, u.email, u.name, u.time_zone
           from found f join users u on u.id = f.user_id
         "#,
         &hash[..],
@@ -78,6 +78,7 @@ pub async fn authenticate(pool: &PgPool, hash: &[u8; 32]) -> Result<Option<Calle
             id: r.user_id,
             email: r.email,
             name: r.name,
+            time_zone: crate::zone::Zone::from_stored(r.time_zone),
         },
     }))
 }

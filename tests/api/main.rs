@@ -24,4 +24,5 @@ mod statements;
 mod task_fields;
 mod tasks;
 mod throttling;
+mod time;
 mod without_javascript;

@@ -42,15 +42,18 @@ struct After {
     created_at: chrono::DateTime<chrono::Utc>,
     id: i64,
     due_date: Option<chrono::NaiveDate>,
+    due_at: Option<chrono::DateTime<chrono::Utc>>,
     priority: i16,
     title: String,
 }
 
 /// The arguments of a page, as SQL literals (`execute` takes no bind parameters): the
 /// person, every filter off (or `completed`), and the cursor's values after `after` (none:
-/// a first page). `$10` and on are the cursor's (`limit` last).
+/// a first page). `$12` and on are the cursor's (`limit` last); of the due order, its
+/// timestamp is the due moment.
 fn page(
     user: uuid::Uuid,
+    order: &str,
     types: &[String],
     completed: Option<bool>,
     after: Option<&After>,
@@ -70,16 +73,21 @@ fn page(
             (1, _) => or_null(completed, "bool", |c| c.to_string()),
             (8, _) => "'{}'::text[]".to_owned(),
             (i, _) if i == last => "51".to_owned(),
-            (i, "Bool") if i >= 9 => after.is_some().to_string(),
-            (i, "Date") if i >= 9 => or_null(after.and_then(|a| a.due_date), "date", |d| {
+            (i, "Bool") if i >= 11 => after.is_some().to_string(),
+            (i, "Date") if i >= 11 => or_null(after.and_then(|a| a.due_date), "date", |d| {
                 quoted(&d.to_string())
             }),
-            (_, "Timestamptz") => {
+            (i, "Timestamptz") if i >= 11 && order.contains("due_at") => {
+                or_null(after.and_then(|a| a.due_at), "timestamptz", |at| {
+                    quoted(&at.to_rfc3339())
+                })
+            }
+            (i, "Timestamptz") if i >= 11 => {
                 or_null(after, "timestamptz", |a| quoted(&a.created_at.to_rfc3339()))
             }
-            (i, "Int2") if i >= 9 => or_null(after, "smallint", |a| a.priority.to_string()),
-            (i, "Text") if i >= 9 => or_null(after, "text", |a| quoted(&a.title)),
-            (i, "Int8") if i >= 9 => or_null(after, "bigint", |a| a.id.to_string()),
+            (i, "Int2") if i >= 11 => or_null(after, "smallint", |a| a.priority.to_string()),
+            (i, "Text") if i >= 11 => or_null(after, "text", |a| quoted(&a.title)),
+            (i, "Int8") if i >= 11 => or_null(after, "bigint", |a| a.id.to_string()),
             (_, "Bool") => "false".to_owned(),
             (_, other) => format!("null::{}", sql_type(other)),
         })
@@ -167,8 +175,8 @@ async fn each_sort_reads_its_index_in_order_when_one_person_owns_the_table() {
         ),
         ("t.created_at, t.id", "tasks_user_id_created_at_idx"),
         (
-            "coalesce(t.due_date, 'infinity'), t.id",
-            "tasks_user_id_due_idx",
+            "coalesce(t.due_date, 'infinity'), coalesce(t.due_at, 'infinity'), t.id",
+            "tasks_user_id_due_at_idx",
         ),
         (
             "t.priority desc, t.created_at desc, t.id desc",
@@ -185,8 +193,8 @@ async fn each_sort_reads_its_index_in_order_when_one_person_owns_the_table() {
             .find(|(o, _, _)| o == order)
             .unwrap_or_else(|| panic!("no list statement ordered by {order}"));
         // The row 90% of the way down the list in this order.
-        let (created_at, id, due_date, priority, title) = sqlx::query_as(&format!(
-            "select t.created_at, t.id, t.due_date, t.priority, t.title from tasks t
+        let (created_at, id, due_date, due_at, priority, title) = sqlx::query_as(&format!(
+            "select t.created_at, t.id, t.due_date, t.due_at, t.priority, t.title from tasks t
              where t.user_id = $1 order by {order} offset 18000 limit 1"
         ))
         .bind(user.id)
@@ -197,6 +205,7 @@ async fn each_sort_reads_its_index_in_order_when_one_person_owns_the_table() {
             created_at,
             id,
             due_date,
+            due_at,
             priority,
             title,
         };
@@ -220,7 +229,7 @@ async fn each_sort_reads_its_index_in_order_when_one_person_owns_the_table() {
                 for _ in 0..6 {
                     sqlx::raw_sql(&format!(
                         "execute {name}({})",
-                        page(user.id, types, None, None)
+                        page(user.id, order, types, None, None)
                     ))
                     .execute(&mut *conn)
                     .await
@@ -234,7 +243,7 @@ async fn each_sort_reads_its_index_in_order_when_one_person_owns_the_table() {
             ] {
                 let plan: Value = sqlx::query_scalar(&format!(
                     "explain (analyze, format json) execute {name}({})",
-                    page(user.id, types, completed, after)
+                    page(user.id, order, types, completed, after)
                 ))
                 .fetch_one(&mut *conn)
                 .await

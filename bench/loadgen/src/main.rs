@@ -110,6 +110,7 @@ impl Scenario {
             "tag",
             "due_from",
             "due_to",
+            "due_before",
             "search",
             "after_created_at",
             "after_id",
@@ -117,6 +118,7 @@ impl Scenario {
             set(k, None);
         }
         set("no_due", Some("false"));
+        set("repeating", Some("false"));
         set("all_words", Some("{}"));
         match self {
             Scenario::First => {}

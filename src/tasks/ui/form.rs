@@ -15,19 +15,59 @@ use crate::{
     tags::TAGS_FIELD_MAX_CHARS,
     tasks::{
         api::{AddTask, UpdateTask},
-        input::{TaskForm, TaskInput},
-        Priority, Task, DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS,
+        input::{local_input, TaskForm, TaskInput, REPEAT_DAYS},
+        iso_date,
+        recurrence::Recurrence,
+        time_label, Priority, Task, DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS,
     },
+    zone::Zone,
 };
 
 use super::store::Store;
 
-/// The fields' names, as `TaskForm` has them and the form posts them.
-const FIELDS: [&str; 5] = ["title", "description", "priority", "due_date", "tags"];
+/// The fields' names, as `TaskForm` has them and the form posts them, in the form's order.
+fn field_names() -> Vec<&'static str> {
+    TaskForm::default()
+        .fields()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// The reminder choices: (the `remind` value, its label).
+const REMIND_CHOICES: [(&str, &str); 11] = [
+    ("", "No reminder"),
+    ("at", "At a date and time…"),
+    ("0", "When it is due"),
+    ("5", "5 minutes before"),
+    ("15", "15 minutes before"),
+    ("30", "30 minutes before"),
+    ("60", "1 hour before"),
+    ("120", "2 hours before"),
+    ("1440", "1 day before"),
+    ("2880", "2 days before"),
+    ("10080", "1 week before"),
+];
+
+/// What a repeat is counted in, for the "Every" field's unit.
+fn repeat_unit(kind: &str) -> &'static str {
+    match kind {
+        "daily" => "days",
+        "weekly" => "weeks",
+        "monthly" => "months",
+        "yearly" => "years",
+        _ => "",
+    }
+}
 
 /// A task's fields with their labels, hints and errors, for adding and editing alike: the
-/// form's alert, the title, then description, priority, due date and tags. Every id starts
-/// with `id_prefix` (`add-task` gives `add-task-title`); `values` fill the fields.
+/// form's alert, the title, then description, priority, due date and time, repeat, reminder
+/// and tags. Every id starts with `id_prefix` (`add-task` gives `add-task-title`); `values`
+/// fill the fields.
+///
+/// The repeat picker shows every field without JavaScript (each is read only when its
+/// choice needs it); hydrated, it shows those of the chosen repeat and says the repeat in
+/// words as it is changed.
 #[component]
 pub(crate) fn TaskFields(
     form: FormState,
@@ -46,43 +86,170 @@ pub(crate) fn TaskFields(
     children: Option<Children>,
 ) -> impl IntoView {
     let id = |field: &str| format!("{id_prefix}-{field}");
-    let TaskForm {
-        title,
-        description,
-        priority,
-        due_date,
-        tags,
-    } = values;
-    let filled = [&description, &priority, &due_date, &tags]
+    let names = field_names();
+    let filled = values
+        .fields()
         .iter()
-        .any(|v| !v.is_empty());
-    let open = move || filled || FIELDS[1..].iter().any(|f| form.field_error(f).is_some());
+        .any(|(name, value)| *name != "title" && !value.is_empty());
+    let open = {
+        let names = names.clone();
+        move || filled || names[1..].iter().any(|f| form.field_error(f).is_some())
+    };
     let priorities = Priority::ALL
         .into_iter()
         .map(|p| (option_value(p).to_owned(), p.label().to_owned()))
         .collect();
+    // The repeat as chosen now, and in words: from `values` on the server, then from the
+    // fields as they change.
+    let summary = RwSignal::new(values.repeat_summary().ok().flatten());
+    let kind = RwSignal::new(values.repeat.clone());
+    let remind = RwSignal::new(values.remind.clone());
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let hide = move |needs: &'static [&'static str], of: RwSignal<String>| {
+        move || hydrated.get() && !needs.contains(&of.get().as_str())
+    };
+    let on_change = move |ev: ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(el) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("form").ok().flatten())
+            .and_then(|f| f.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        let typed = read(&el);
+        kind.set(typed.repeat.clone());
+        remind.set(typed.remind.clone());
+        summary.set(match typed.repeat_summary() {
+            Ok(words) => words,
+            Err(_) => Some("Repeats: check the fields below".to_owned()),
+        });
+    };
+    let repeat_kinds = vec![
+        (String::new(), "Does not repeat".to_owned()),
+        ("daily".to_owned(), "Daily".to_owned()),
+        ("weekdays".to_owned(), "Every weekday (Mon–Fri)".to_owned()),
+        ("weekly".to_owned(), "Weekly".to_owned()),
+        ("monthly".to_owned(), "Monthly".to_owned()),
+        ("yearly".to_owned(), "Yearly".to_owned()),
+    ];
+    // A rule sent by a program that the picker's choices cannot say stays as it is.
+    let mut repeat_kinds = repeat_kinds;
+    if values.repeat.contains('=') {
+        repeat_kinds.push((values.repeat.clone(), "As set (keep)".to_owned()));
+    }
+    let mut monthly = vec![
+        (String::new(), "On the due date's day".to_owned()),
+        ("last".to_owned(), "On the last day of the month".to_owned()),
+    ];
+    if let Ok(day) = values.repeat_monthly.parse::<u8>() {
+        monthly.push((day.to_string(), format!("On day {day}")));
+    }
+    let mut reminds: Vec<(String, String)> = REMIND_CHOICES
+        .iter()
+        .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+        .collect();
+    if !values.remind.is_empty() && !reminds.iter().any(|(v, _)| *v == values.remind) {
+        reminds.push((
+            values.remind.clone(),
+            format!("{} minutes before", values.remind),
+        ));
+    }
+    let day_boxes = REPEAT_DAYS
+        .iter()
+        .map(|(name, day)| {
+            let checked = !values.get(name).is_empty();
+            let full = format!("{day:?}");
+            let full = match full.as_str() {
+                "Mon" => "Monday",
+                "Tue" => "Tuesday",
+                "Wed" => "Wednesday",
+                "Thu" => "Thursday",
+                "Fri" => "Friday",
+                "Sat" => "Saturday",
+                _ => "Sunday",
+            };
+            view! {
+                <label class="day">
+                    <input type="checkbox" name=*name value="on" checked=checked aria-label=full />
+                    {format!("{day:?}")}
+                </label>
+            }
+        })
+        .collect_view();
+    let unit = move || match repeat_unit(&kind.get()) {
+        "" => "days, weeks, months or years".to_owned(),
+        unit => unit.to_owned(),
+    };
     let more = view! {
-        <div class="more-fields">
+        <div class="more-fields" on:change=on_change on:input=on_change>
             <Field form name="description" id=id("description") class="wide" label="Description"
-                kind=Control::TextArea(3) maxlength=DESCRIPTION_MAX_CHARS as u32 value=description />
+                kind=Control::TextArea(3) maxlength=DESCRIPTION_MAX_CHARS as u32 value=values.description />
             <Field form name="priority" id=id("priority") label="Priority"
-                kind=Control::Select(priorities) value=priority />
-            <Field form name="due_date" id=id("due") label="Due date" kind="date" value=due_date />
+                kind=Control::Select(priorities) value=values.priority />
+            <Field form name="due_date" id=id("due") label="Due date" kind="date" value=values.due_date />
+            <Field form name="due_time" id=id("due-time") label="Due time (optional)" kind="time"
+                value=values.due_time />
+            <fieldset class="wide repeat">
+                <legend>"Repeat"</legend>
+                <Field form name="repeat" id=id("repeat") label="Repeats"
+                    kind=Control::Select(repeat_kinds) value=values.repeat />
+                <div class="repeat-every" hidden=hide(&["daily", "weekly", "monthly", "yearly"], kind)>
+                    <Field form name="repeat_every" id=id("repeat-every") label="Every" kind="number"
+                        value=values.repeat_every placeholder="1".to_owned()
+                        hint=Signal::derive(unit) />
+                </div>
+                <fieldset class="days" hidden=hide(&["weekly"], kind)>
+                    <legend>"On (weekly)"</legend>
+                    {day_boxes}
+                </fieldset>
+                <div hidden=hide(&["monthly"], kind)>
+                    <Field form name="repeat_monthly" id=id("repeat-monthly") label="Day of the month (monthly)"
+                        kind=Control::Select(monthly) value=values.repeat_monthly />
+                </div>
+                <div class="repeat-end" hidden=hide(&["daily", "weekdays", "weekly", "monthly", "yearly"], kind)>
+                    <Field form name="repeat_from" id=id("repeat-from") label="Next one counts from"
+                        kind=Control::Select(vec![
+                            (String::new(), "The due date".to_owned()),
+                            ("completion".to_owned(), "The day it is completed".to_owned()),
+                        ])
+                        value=values.repeat_from />
+                    <Field form name="repeat_until" id=id("repeat-until") label="Until (optional)" kind="date"
+                        value=values.repeat_until />
+                    <Field form name="repeat_count" id=id("repeat-count") label="Times (optional)" kind="number"
+                        value=values.repeat_count hint="How many more times, this one included.".to_owned() />
+                </div>
+                <p class="repeat-summary" aria-live="polite" data-testid=id("repeat-summary")>
+                    {move || summary.get()}
+                </p>
+            </fieldset>
+            <fieldset class="wide remind">
+                <legend>"Reminder"</legend>
+                <Field form name="remind" id=id("remind") label="Remind me"
+                    kind=Control::Select(reminds) value=values.remind
+                    hint="Reminders show while your list is open in a browser with JavaScript on.".to_owned() />
+                <div hidden=hide(&["at"], remind)>
+                    <Field form name="remind_at" id=id("remind-at") label="Remind at" kind="datetime-local"
+                        value=values.remind_at />
+                </div>
+            </fieldset>
             <Field form name="tags" id=id("tags") class="wide" label="Tags" autocomplete="off"
-                maxlength=TAGS_FIELD_MAX_CHARS as u32 list="tag-names" value=tags
+                maxlength=TAGS_FIELD_MAX_CHARS as u32 list="tag-names" value=values.tags
                 placeholder=guide.then(|| "work, home".to_owned())
                 hint=guide.then(|| "Separate tags with commas; new ones are created.".to_owned()) />
         </div>
     };
     view! {
-        <FormAlert form fields=FIELDS.to_vec() />
+        <FormAlert form fields=names />
         <Field form name="title" id=id("title") label=title_label autocomplete="off"
-            maxlength=TITLE_MAX_CHARS as u32 value=title autofocus=true beside=children
+            maxlength=TITLE_MAX_CHARS as u32 value=values.title autofocus=true beside=children
             placeholder=guide.then(|| "Add a task and press Enter".to_owned()) />
         {if fold {
             Either::Left(view! {
                 <details class="new-task-more" open=open>
-                    <summary>"More: description, priority, due date, tags"</summary>
+                    <summary>"More: description, priority, due date, repeat, reminder, tags"</summary>
                     {more}
                 </details>
             })
@@ -100,43 +267,54 @@ fn option_value(priority: Priority) -> &'static str {
     }
 }
 
-/// A task as its form shows it.
-fn task_values(task: &Task) -> TaskForm {
-    TaskForm {
+/// A task as its form shows it, its moments on the clock of `zone`.
+fn task_values(task: &Task, zone: &Zone) -> TaskForm {
+    let mut form = TaskForm {
         title: task.title.clone(),
         description: task.description.clone().unwrap_or_default(),
         priority: option_value(task.priority).to_owned(),
-        due_date: task
-            .due_date
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
+        due_date: task.due_date.map(iso_date).unwrap_or_default(),
+        due_time: task.due_time.map(time_label).unwrap_or_default(),
         tags: task.tags.join(", "),
+        ..TaskForm::default()
+    };
+    if let Some(raw) = &task.repeat {
+        match Recurrence::parse(raw) {
+            Ok(rule) => form.set_repeat(&rule, task.repeat_from_completion),
+            Err(_) => form.repeat = raw.clone(),
+        }
     }
+    match (task.remind_before_minutes, task.remind_at) {
+        (Some(minutes), _) => form.remind = minutes.to_string(),
+        (None, Some(at)) => {
+            form.remind = "at".to_owned();
+            form.remind_at = local_input(zone.local(at));
+        }
+        (None, None) => {}
+    }
+    form
 }
 
 /// What was typed before a plain post of `form` was refused, each field falling back to
 /// `values`.
 fn kept_or(form: FormState, values: TaskForm) -> TaskForm {
-    let kept = |name: &str, value: String| form.kept_value(name).unwrap_or(value);
-    TaskForm {
-        title: kept("title", values.title),
-        description: kept("description", values.description),
-        priority: kept("priority", values.priority),
-        due_date: kept("due_date", values.due_date),
-        tags: kept("tags", values.tags),
+    let mut kept = values.clone();
+    for (name, value) in values.fields() {
+        kept.set(
+            name,
+            form.kept_value(name).unwrap_or_else(|| value.to_owned()),
+        );
     }
+    kept
 }
 
 /// What the task form `el` holds now, read by the fields' names.
 fn read(el: &HtmlFormElement) -> TaskForm {
-    let value = |name| field_value(el, name);
-    TaskForm {
-        title: value("title"),
-        description: value("description"),
-        priority: value("priority"),
-        due_date: value("due_date"),
-        tags: value("tags"),
+    let mut typed = TaskForm::default();
+    for name in field_names() {
+        typed.set(name, field_value(el, name));
     }
+    typed
 }
 
 /// Puts `values` into the task form `el`.
@@ -196,8 +374,10 @@ pub(crate) fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
         .flatten();
     let values = match draft {
         Some((_, typed)) => typed,
-        None if form.kept_value("id") == Some(id.to_string()) => kept_or(form, task_values(&task)),
-        None => task_values(&task),
+        None if form.kept_value("id") == Some(id.to_string()) => {
+            kept_or(form, task_values(&task, &store.zone.get_value()))
+        }
+        None => task_values(&task, &store.zone.get_value()),
     };
     let now = format!(
         "It now reads “{}”{}. Your version is in the form: save it to replace theirs, or cancel \

@@ -1,6 +1,6 @@
 //! The list: its controls (search, filters, sort), each task, and the footer.
 
-use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::components::{Form, A};
 
@@ -12,46 +12,58 @@ use crate::{
         api::{ClearCompleted, DeleteTask, SetAllCompleted, SetTaskCompleted},
         date_label,
         list::{Due, Filter, ListQuery, Sort},
-        Priority, Task, TaskPage,
+        moment_label,
+        recurrence::Recurrence,
+        time_label, Priority, Task, TaskPage,
     },
+    zone::Zone,
 };
 
 use super::{
     form::{EditTaskForm, NewTaskForm},
+    reminders::Reminders,
     store::{Forms, Store},
 };
-/// "27 Nov 2026, 16:04 UTC" on the server; the person's local time once hydrated.
-pub(crate) fn created_label(at: &DateTime<Utc>, tz_offset: Option<i64>) -> String {
-    let (local, zone) = match tz_offset {
-        None => (*at, " UTC"),
-        Some(minutes) => (*at - Duration::minutes(minutes), ""),
-    };
-    format!(
-        "{}, {:02}:{:02}{zone}",
-        date_label(local.date_naive()),
-        local.hour(),
-        local.minute()
-    )
-}
-
-/// Whether a due date has passed or is today, for the person (UTC on the server, local
-/// time once hydrated). Done tasks never stand out.
-pub(crate) fn due_state(
-    due: NaiveDate,
-    completed: bool,
-    tz_offset: Option<i64>,
-) -> Option<&'static str> {
-    if completed {
+/// Whether a task is overdue (its date has passed, or its due time today) or due today, in
+/// the person's zone. Done tasks never stand out.
+pub(crate) fn due_state(task: &Task, zone: &Zone, now: DateTime<Utc>) -> Option<&'static str> {
+    let due = task.due_date?;
+    if task.completed {
         return None;
     }
-    let today = (Utc::now() - Duration::minutes(tz_offset.unwrap_or(0))).date_naive();
-    if due < today {
+    let today = zone.local(now).date();
+    if due < today || task.due_at.is_some_and(|at| at <= now) {
         Some("overdue")
     } else if due == today {
         Some("today")
     } else {
         None
     }
+}
+
+/// "Due 24 Dec 2026, 09:30", "Due today", "Overdue: 23 Dec 2026".
+pub(crate) fn due_label(task: &Task, state: Option<&str>) -> Option<String> {
+    let date = task.due_date?;
+    let time = task
+        .due_time
+        .map(|t| format!(", {}", time_label(t)))
+        .unwrap_or_default();
+    Some(match state {
+        Some("overdue") => format!("Overdue: {}{time}", date_label(date)),
+        Some("today") => format!("Due today{time}"),
+        _ => format!("Due {}{time}", date_label(date)),
+    })
+}
+
+/// "Repeats every week on Mon and Thu, from completion".
+pub(crate) fn repeat_label(task: &Task) -> Option<String> {
+    let rule = Recurrence::parse(task.repeat.as_deref()?).ok()?;
+    let from = if task.repeat_from_completion {
+        ", counted from completion"
+    } else {
+        ""
+    };
+    Some(format!("Repeats {}{from}", rule.summary()))
 }
 
 #[component]
@@ -69,7 +81,7 @@ pub(crate) fn TaskList(
         next_cursor: RwSignal::new(page.next_cursor),
         editing: RwSignal::new(editing),
         view: StoredValue::new(view.clone()),
-        tz_offset: RwSignal::new(None),
+        zone: StoredValue::new(page.zone.clone()),
         next_temp_id: StoredValue::new(-1),
         forms,
         conflict: RwSignal::new(None),
@@ -77,12 +89,6 @@ pub(crate) fn TaskList(
         refreshing: StoredValue::new(None),
         moved: StoredValue::new(Vec::new()),
     };
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        store
-            .tz_offset
-            .set(Some(js_sys::Date::new_0().get_timezone_offset() as i64));
-    });
     // Changes made elsewhere (another tab, device or program) show without a reload.
     Effect::new(move |_| {
         crate::live::on_change(move |change| {
@@ -111,6 +117,7 @@ pub(crate) fn TaskList(
     let is_paged = after.is_some();
 
     view! {
+        <Reminders store />
         <NewTaskForm store />
         <Controls view=view.clone() tags />
         <FormAlert form=forms.action fields=vec![] />
@@ -144,6 +151,10 @@ pub(crate) fn TaskList(
                     t.description.clone(),
                     t.priority,
                     t.due_date,
+                    t.due_time,
+                    t.due_at,
+                    t.repeat.clone(),
+                    t.remind_at,
                     t.tags.clone(),
                 )
                 let:task
@@ -391,28 +402,33 @@ pub(crate) fn TaskItem(task: Task, store: Store) -> impl IntoView {
                                         {format!("{} priority", task.priority.label())}
                                     </span>
                                 })}
-                                {task.due_date.map(|due| {
-                                    let state = move || due_state(due, completed, store.tz_offset.get());
-                                    view! {
+                                {
+                                    let zone = store.zone.get_value();
+                                    let state = due_state(&task, &zone, Utc::now());
+                                    due_label(&task, state).map(|label| view! {
                                         <span
                                             class="badge due"
-                                            class:overdue=move || state() == Some("overdue")
-                                            class:today=move || state() == Some("today")
+                                            class:overdue=state == Some("overdue")
+                                            class:today=state == Some("today")
                                         >
-                                            {move || match state() {
-                                                Some("overdue") => format!("Overdue: {}", date_label(due)),
-                                                Some("today") => "Due today".to_owned(),
-                                                _ => format!("Due {}", date_label(due)),
-                                            }}
+                                            {label}
                                         </span>
-                                    }
+                                    })
+                                }
+                                {repeat_label(&task).map(|label| view! {
+                                    <span class="badge repeat">{label}</span>
+                                })}
+                                {task.remind_at.filter(|_| !completed).map(|at| view! {
+                                    <span class="badge remind">
+                                        {format!("Reminder {}", moment_label(&at, &store.zone.get_value()))}
+                                    </span>
                                 })}
                                 {task.tags.iter().map(|tag| {
                                     let href = ListQuery { tag: Some(tag.clone()), ..Default::default() }.href(&[]);
                                     view! { <a class="badge tag" href=href>{format!("#{tag}")}</a> }
                                 }).collect_view()}
                                 <time class="task-date" datetime=task.created_at.to_rfc3339()>
-                                    {move || created_label(&task.created_at, store.tz_offset.get())}
+                                    {moment_label(&task.created_at, &store.zone.get_value())}
                                 </time>
                             </div>
                             <Show when=conflicted>
@@ -466,24 +482,85 @@ pub(crate) fn TaskItem(task: Task, store: Store) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{NaiveDate, NaiveTime};
 
+    fn task(due: &str, time: Option<(&str, &str)>) -> Task {
+        Task {
+            id: 1,
+            title: "t".into(),
+            description: None,
+            completed: false,
+            priority: Priority::None,
+            due_date: NaiveDate::parse_from_str(due, "%Y-%m-%d").ok(),
+            due_time: time.map(|(t, _)| NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
+            due_at: time.map(|(_, at)| at.parse().unwrap()),
+            repeat: None,
+            repeat_from_completion: false,
+            remind_at: None,
+            remind_before_minutes: None,
+            tags: vec![],
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            version: 1,
+        }
+    }
+
+    #[cfg(feature = "ssr")]
     #[test]
-    fn overdue_and_today_stand_out_unless_done() {
-        let today = Utc::now().date_naive();
-        let yesterday = today.pred_opt().unwrap();
-        assert_eq!(due_state(yesterday, false, Some(0)), Some("overdue"));
-        assert_eq!(due_state(today, false, Some(0)), Some("today"));
-        assert_eq!(due_state(today.succ_opt().unwrap(), false, Some(0)), None);
-        assert_eq!(due_state(yesterday, true, Some(0)), None);
+    fn today_and_overdue_are_seen_from_the_persons_zone() {
+        let auckland = Zone::parse("Pacific/Auckland").unwrap();
+        let honolulu = Zone::parse("Pacific/Honolulu").unwrap();
+        // 11:30 UTC on 1 December: already the 2nd in Auckland (00:30), still the 1st in
+        // Honolulu (01:30).
+        let now: DateTime<Utc> = "2026-12-01T11:30:00Z".parse().unwrap();
+        let first = task("2026-12-01", None);
+        assert_eq!(due_state(&first, &auckland, now), Some("overdue"));
+        assert_eq!(due_state(&first, &honolulu, now), Some("today"));
+        let second = task("2026-12-02", None);
+        assert_eq!(due_state(&second, &auckland, now), Some("today"));
+        assert_eq!(due_state(&second, &honolulu, now), None);
+        // A due time today that has passed is overdue; one still to come is today.
+        let passed = task("2026-12-02", Some(("00:15", "2026-12-01T11:15:00Z")));
+        assert_eq!(due_state(&passed, &auckland, now), Some("overdue"));
+        let later = task("2026-12-02", Some(("09:00", "2026-12-01T20:00:00Z")));
+        assert_eq!(due_state(&later, &auckland, now), Some("today"));
+        assert_eq!(
+            due_label(&later, Some("today")).unwrap(),
+            "Due today, 09:00"
+        );
+        let mut done = first.clone();
+        done.completed = true;
+        assert_eq!(due_state(&done, &auckland, now), None);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn moments_are_shown_on_the_persons_clock() {
+        let at: DateTime<Utc> = "2026-11-27T16:04:00Z".parse().unwrap();
+        assert_eq!(moment_label(&at, &Zone::default()), "27 Nov 2026, 16:04");
+        let tokyo = Zone::parse("Asia/Tokyo").unwrap();
+        assert_eq!(moment_label(&at, &tokyo), "28 Nov 2026, 01:04");
     }
 
     #[test]
-    fn dates_are_utc_on_the_server_and_local_once_known() {
-        let at = DateTime::parse_from_rfc3339("2026-11-27T16:04:00Z")
-            .unwrap()
-            .to_utc();
-        assert_eq!(created_label(&at, None), "27 Nov 2026, 16:04 UTC");
-        // getTimezoneOffset() is -60 in UTC+1.
-        assert_eq!(created_label(&at, Some(-60)), "27 Nov 2026, 17:04");
+    fn labels_say_the_due_time_and_the_repeat() {
+        let mut t = task("2026-12-24", None);
+        assert_eq!(due_label(&t, None).unwrap(), "Due 24 Dec 2026");
+        assert_eq!(
+            due_label(&t, Some("overdue")).unwrap(),
+            "Overdue: 24 Dec 2026"
+        );
+        t.repeat = Some("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH".into());
+        assert_eq!(
+            repeat_label(&t).unwrap(),
+            "Repeats every 2 weeks on Mon and Thu"
+        );
+        t.repeat_from_completion = true;
+        t.repeat = Some("FREQ=DAILY".into());
+        assert_eq!(
+            repeat_label(&t).unwrap(),
+            "Repeats every day, counted from completion"
+        );
+        assert_eq!(due_label(&task("", None), None), None);
     }
 }

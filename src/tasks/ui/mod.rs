@@ -12,6 +12,7 @@
 mod form;
 mod list;
 mod queue;
+mod reminders;
 mod store;
 
 use leptos::{either::Either, prelude::*};

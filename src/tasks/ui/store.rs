@@ -11,10 +11,11 @@ use crate::{
     live::Change,
     tasks::{
         api::{get_task, list_tasks},
-        input::{TaskForm, TaskInput},
+        input::{Remind, TaskForm, TaskInput},
         list::ListQuery,
         Counts, Task, TaskPage,
     },
+    zone::Zone,
 };
 
 /// The most pages a refresh reads again to cover what the page shows (50 tasks each).
@@ -39,8 +40,8 @@ pub(crate) struct Store {
     pub(crate) next_cursor: RwSignal<Option<String>>,
     pub(crate) editing: RwSignal<Option<i64>>,
     pub(crate) view: StoredValue<ListQuery>,
-    /// Minutes to subtract from UTC for local time; known once hydrated.
-    pub(crate) tz_offset: RwSignal<Option<i64>>,
+    /// The person's time zone: every date and time of the list is shown in it.
+    pub(crate) zone: StoredValue<Zone>,
     pub(crate) next_temp_id: StoredValue<i64>,
     pub(crate) forms: Forms,
     /// The task whose last change was refused because it had changed elsewhere: it shows
@@ -76,7 +77,7 @@ impl Store {
     }
 
     /// The task `id` as the page shows it now.
-    fn find(&self, id: i64) -> Option<Task> {
+    pub(crate) fn find(&self, id: i64) -> Option<Task> {
         self.tasks
             .with_untracked(|ts| ts.iter().find(|t| t.id == id).cloned())
     }
@@ -143,7 +144,15 @@ impl Store {
         enqueue(async move {
             let based_on = store.based_on(id, before.version);
             match crate::tasks::api::set_task_completed(id, completed, Some(based_on)).await {
-                Ok(task) => store.settle(based_on, task),
+                Ok(task) => {
+                    // Completing a repeating task added its next occurrence (undoing it
+                    // may have taken that away): read the list again to show it.
+                    let repeats = task.repeat.is_some();
+                    store.settle(based_on, task);
+                    if repeats {
+                        store.refresh();
+                    }
+                }
                 Err(error) => {
                     store.change(id, |t| t.completed = !completed);
                     store.counts.update(|c| shift(c, !completed, 1));
@@ -232,6 +241,19 @@ impl Store {
                     completed: false,
                     priority: input.priority,
                     due_date: input.due_date,
+                    due_time: input.due_time,
+                    // The moments are made by the server, in the person's zone.
+                    due_at: None,
+                    repeat: input.repeat.as_ref().map(|r| r.rule.to_rule()),
+                    repeat_from_completion: input
+                        .repeat
+                        .as_ref()
+                        .is_some_and(|r| r.from_completion),
+                    remind_at: None,
+                    remind_before_minutes: match input.remind {
+                        Some(Remind::Before(minutes)) => Some(minutes as i32),
+                        _ => None,
+                    },
                     tags: input.sorted_tags(),
                     created_at: now,
                     updated_at: now,
@@ -271,6 +293,11 @@ impl Store {
             t.description = input.description.as_deref().map(str::to_owned);
             t.priority = input.priority;
             t.due_date = input.due_date;
+            t.due_time = input.due_time;
+            // Until the server answers with the moment it makes in the person's zone.
+            t.due_at = None;
+            t.repeat = input.repeat.as_ref().map(|r| r.rule.to_rule());
+            t.repeat_from_completion = input.repeat.as_ref().is_some_and(|r| r.from_completion);
             t.tags = input.sorted_tags();
         });
         self.editing.set(None);
