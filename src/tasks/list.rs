@@ -100,7 +100,7 @@ impl Sort {
         match self {
             Self::Newest => "Newest first",
             Self::Oldest => "Oldest first",
-            Self::Due => "Due date",
+            Self::Due => "Due date and time",
             Self::Priority => "Priority",
             Self::Title => "Title (A–Z)",
         }

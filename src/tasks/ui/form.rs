@@ -317,10 +317,22 @@ fn read(el: &HtmlFormElement) -> TaskForm {
     typed
 }
 
-/// Puts `values` into the task form `el`.
+/// Puts `values` into the task form `el`, and lets the repeat picker know (a value set by
+/// code sends no event of its own).
 fn write(el: &HtmlFormElement, values: &TaskForm) {
     for (name, value) in values.fields() {
         set_field_value(el, name, value);
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        if let (Ok(Some(repeat)), Ok(changed)) = (
+            el.query_selector("[name=\"repeat\"]"),
+            web_sys::Event::new_with_event_init_dict("change", &init),
+        ) {
+            let _ = repeat.dispatch_event(&changed);
+        }
     }
 }
 

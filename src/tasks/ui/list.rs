@@ -256,6 +256,7 @@ pub(crate) fn Controls(view: ListQuery, tags: Vec<Tag>) -> impl IntoView {
     let due = view.due;
     let sort = view.sort;
     let tag = view.tag.clone();
+    let repeating = view.repeating;
     view! {
         <Form method="GET" action="/" attr:class="controls card" attr:role="search" attr:aria-label="Search and filter tasks">
             {(status != Filter::All)
@@ -304,6 +305,10 @@ pub(crate) fn Controls(view: ListQuery, tags: Vec<Tag>) -> impl IntoView {
                         .map(|d| view! { <option value=d.as_str() selected=due == Some(d)>{d.label()}</option> })
                         .collect_view()}
                 </select>
+            </div>
+            <div class="field check">
+                <input id="list-repeating" type="checkbox" name="repeating" value="1" checked=repeating />
+                <label for="list-repeating">"Repeating only"</label>
             </div>
             <div class="field">
                 <label for="list-sort">"Sort"</label>
