@@ -664,3 +664,58 @@ async fn the_api_reads_and_writes_due_times_repeats_and_reminders() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_json_export_imports_back_with_its_due_times_repeats_and_reminders() {
+    let app = TestApp::spawn().await;
+    person_in(&app, "Europe/Paris").await;
+    app.added_task(&[
+        ("title", "Standup"),
+        ("due_date", "2026-12-07"),
+        ("due_time", "09:15"),
+        ("repeat", "weekdays"),
+        ("repeat_from", "completion"),
+        ("remind", "10"),
+    ])
+    .await;
+    let token = app.token("write").await;
+    let file = app
+        .api(Method::GET, "/api/v1/export?format=json", &token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+
+    let (client, _) = new_client();
+    let answer = app
+        .call_as(
+            &client,
+            "sign_up",
+            &[
+                ("email", &unique_email()),
+                ("name", ""),
+                ("password", &strong_password()),
+                ("time_zone", "Europe/Paris"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let theirs = app.token_as(&client, "write").await;
+    let imported = ApiAnswer::of(
+        app.api(Method::POST, "/api/v1/import", &theirs)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(file),
+    )
+    .await;
+    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
+    let list = ApiAnswer::of(app.api(Method::GET, "/api/v1/tasks", &theirs)).await;
+    let t = &list.json["results"][0];
+    assert_eq!(t["due_time"], "09:15:00");
+    assert_eq!(t["due_at"], "2026-12-07T08:15:00Z");
+    assert_eq!(t["repeat"], "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR");
+    assert_eq!(t["repeat_from_completion"], true);
+    assert_eq!(t["remind_before_minutes"], 10);
+    assert_eq!(t["remind_at"], "2026-12-07T08:05:00Z");
+}

@@ -111,12 +111,15 @@ pub(crate) fn Reminders(store: Store) -> impl IntoView {
         });
     };
 
+    // Each bump of `tick` makes the page look again (see `look`): the timer, the list's
+    // changes and a look asked for while one ran.
+    let tick = RwSignal::new(0u32);
+    let again = move || tick.update(|t| *t = t.wrapping_add(1));
     // Asks for the reminders still to show, shows those whose moment has come (if this page
     // takes them first) and waits for the next.
-    let look = StoredValue::new_local(None::<std::rc::Rc<dyn Fn()>>);
-    let run: std::rc::Rc<dyn Fn()> = std::rc::Rc::new(move || {
-        if let Some(again) = looking.get_value() {
-            if !again {
+    let look = move || {
+        if let Some(asked) = looking.get_value() {
+            if !asked {
                 looking.set_value(Some(true));
             }
             return;
@@ -135,28 +138,25 @@ pub(crate) fn Reminders(store: Store) -> impl IntoView {
                     }
                 }
                 upcoming.set(future.len());
-                wait_for(future.first().map(|r| r.remind_at), timer, look);
+                wait_for(future.first().map(|r| r.remind_at), timer, again);
             }
-            let again = looking.get_value() == Some(true);
+            let asked = looking.get_value() == Some(true);
             looking.set_value(None);
-            if again {
-                if let Some(run) = look.get_value() {
-                    run();
-                }
+            if asked {
+                again();
             }
         });
-    });
-    look.set_value(Some(run));
-    let look_now = move || {
-        if let Some(run) = look.get_value() {
-            run();
-        }
     };
+    let look_now = again;
 
+    // Effects run in the browser only: the server-rendered page never looks.
+    Effect::new(move |_| {
+        tick.track();
+        look();
+    });
     Effect::new(move |_| {
         allowed.set(permission());
-        look_now();
-        crate::live::on_change(move |_| look_now());
+        crate::live::on_change(move |_| again());
     });
     on_cleanup(move || {
         if let Some(handle) = timer.try_get_value().flatten() {
@@ -261,11 +261,11 @@ pub(crate) fn Reminders(store: Store) -> impl IntoView {
 }
 
 /// Waits until `next` (at most `LONGEST_WAIT_MS`; `IDLE_WAIT_MS` when nothing is coming),
-/// then looks again.
+/// then looks `again`.
 fn wait_for(
     next: Option<DateTime<Utc>>,
     timer: StoredValue<Option<TimeoutHandle>>,
-    look: StoredValue<Option<std::rc::Rc<dyn Fn()>>, LocalStorage>,
+    again: impl Fn() + 'static,
 ) {
     if let Some(handle) = timer.get_value() {
         handle.clear();
@@ -276,14 +276,6 @@ fn wait_for(
             .clamp(0, LONGEST_WAIT_MS),
         None => IDLE_WAIT_MS,
     };
-    let handle = set_timeout_with_handle(
-        move || {
-            if let Some(run) = look.get_value() {
-                run();
-            }
-        },
-        std::time::Duration::from_millis(wait as u64),
-    )
-    .ok();
+    let handle = set_timeout_with_handle(again, std::time::Duration::from_millis(wait as u64)).ok();
     timer.set_value(handle);
 }
