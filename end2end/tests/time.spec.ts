@@ -56,14 +56,14 @@ test.describe('in Berlin', () => {
     await expect(summary).toHaveText('Repeats every 2 weeks on Mon and Thu, counted from completion');
     await page.getByLabel('Next one counts from').selectOption('');
     await page.getByLabel('Times (optional)').fill('3');
-    await expect(summary).toHaveText('Repeats every 2 weeks on Mon and Thu, 3 more times');
+    await expect(summary).toHaveText('Repeats every 2 weeks on Mon and Thu, 3 times left');
     await screenshot(page, 'time-repeat-picker');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
 
     const row = page.getByTestId('task').filter({ hasText: 'Water the plants' });
     await expect(row).not.toHaveClass(/pending/);
     await expect(row).toContainText('Due 24 Dec 2026, 09:30');
-    await expect(row).toContainText('Repeats every 2 weeks on Mon and Thu, 3 more times');
+    await expect(row).toContainText('Repeats every 2 weeks on Mon and Thu, 3 times left');
 
     // Done: the next occurrence (Monday the 4th of January, two weeks on) appears. (Rows are
     // found by their due date: the new one comes first, newest first.)
@@ -71,7 +71,7 @@ test.describe('in Berlin', () => {
     const first = rows.filter({ hasText: 'Due 24 Dec 2026' }).getByRole('checkbox');
     await first.check();
     await expect(rows).toHaveCount(2);
-    await expect(rows.filter({ hasText: 'Due 4 Jan 2027, 09:30' })).toContainText('2 more times');
+    await expect(rows.filter({ hasText: 'Due 4 Jan 2027, 09:30' })).toContainText('2 times left');
     await expect(page.getByTestId('items-left')).toHaveText('1 item left');
     // Undone: it goes again. (The list is read again after the completion; a click on a row
     // that reading replaces is tried again.)
@@ -87,7 +87,7 @@ test.describe('in Berlin', () => {
     await expect(edit.getByLabel('Every')).toHaveValue('2');
     await expect(edit.getByRole('checkbox', { name: 'Thursday' })).toBeChecked();
     await expect(edit.getByRole('checkbox', { name: 'Friday' })).not.toBeChecked();
-    await expect(edit.getByTestId(/repeat-summary/)).toHaveText('Repeats every 2 weeks on Mon and Thu, 3 more times');
+    await expect(edit.getByTestId(/repeat-summary/)).toHaveText('Repeats every 2 weeks on Mon and Thu, 3 times left');
     await screenshot(page, 'time-list');
     expect(errors).toEqual([]);
   });

@@ -62,7 +62,7 @@ pub struct Imported {
 #[utoipa::path(post, path = "/api/v1/import", tag = "data",
     request_body(description = "This API's export (JSON, or a bare array of tasks) or a CSV \
         file: this API's columns, or a header line naming title, description, priority, \
-        due date, tags, completed (and the names other apps give them). At most 32 MiB.",
+        due date, tags, completed (and the names other apps give them). At most 48 MiB.",
         content((String = "application/json"), (String = "text/csv"))),
     responses(
         (status = 201, description = "Every task was added", body = Imported),

@@ -187,7 +187,14 @@ pub async fn set_all_completed(completed: bool) -> Result<u64, AppError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let changed = db::set_all_completed(&state.pool, user.id, completed).await?;
+        let changed = db::set_all_completed(
+            &state.pool,
+            user.id,
+            &user.time_zone,
+            completed,
+            state.quotas,
+        )
+        .await?;
         redirect_back(&["edit"]);
         Ok(changed)
     }

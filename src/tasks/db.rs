@@ -29,7 +29,7 @@ use super::{
     cursor::Cursor,
     input::TaskInput,
     list::{Due, ListQuery, Sort},
-    schedule::Timing,
+    schedule::{NextOf, Timing},
     Counts, Priority, Task,
 };
 use crate::{config::Quotas, zone::Zone};
@@ -801,50 +801,87 @@ async fn add_next_occurrence(
     task: &Task,
     quotas: Quotas,
 ) -> Result<Option<i64>, WriteError> {
-    let Some(next) = Timing::next_occurrence(task, zone, Utc::now()) else {
+    let Some(next) = Timing::of(task).next_occurrence(zone, Utc::now()) else {
         return Ok(None);
     };
-    if lock_task_count(conn, user).await? >= quotas.tasks {
+    let added = add_next_occurrences(conn, user, &[(task.id, next)], quotas).await?;
+    Ok(added.first().copied())
+}
+
+/// Adds each of `next` (a task just completed and its next occurrence's times): a copy of
+/// that task (title, description, priority, tags) with those times, unless it already has
+/// one. All or none, counted against the quota as a whole; three statements however many.
+/// Returns the ids added.
+async fn add_next_occurrences(
+    conn: &mut PgConnection,
+    user: Uuid,
+    next: &[NextOf],
+    quotas: Quotas,
+) -> Result<Vec<i64>, WriteError> {
+    if next.is_empty() {
+        return Ok(Vec::new());
+    }
+    if lock_task_count(conn, user).await? + next.len() as i64 > quotas.tasks {
         return Err(WriteError::TooManyTasks(quotas.tasks));
     }
-    let id = sqlx::query_scalar!(
+    let of: Vec<i64> = next.iter().map(|(id, _)| *id).collect();
+    let column = |f: fn(&Timing) -> Option<DateTime<Utc>>| -> Vec<Option<DateTime<Utc>>> {
+        next.iter().map(|(_, t)| f(t)).collect()
+    };
+    let due_ats = column(|t| t.due_at);
+    let remind_ats = column(|t| t.remind_at);
+    let due_dates: Vec<Option<NaiveDate>> = next.iter().map(|(_, t)| t.due_date).collect();
+    let due_times: Vec<Option<NaiveTime>> = next.iter().map(|(_, t)| t.due_time).collect();
+    let repeats: Vec<Option<&str>> = next.iter().map(|(_, t)| t.repeat.as_deref()).collect();
+    let from_completion: Vec<bool> = next.iter().map(|(_, t)| t.repeat_from_completion).collect();
+    let remind_befores: Vec<Option<i32>> =
+        next.iter().map(|(_, t)| t.remind_before_minutes).collect();
+    let added = sqlx::query!(
         r#"
         insert into tasks (user_id, title, description, priority, due_date, due_time, due_at,
                            repeat, repeat_from_completion, remind_at, remind_before_minutes,
                            previous_id)
-        select t.user_id, t.title, t.description, t.priority, $3, $4, $5, $6, $7, $8, $9, t.id
-          from tasks t
-         where t.user_id = $1 and t.id = $2
-           and not exists (select 1 from tasks n where n.previous_id = t.id)
-        returning id
+        select t.user_id, t.title, t.description, t.priority, n.due_date, n.due_time, n.due_at,
+               n.repeat, n.repeat_from_completion, n.remind_at, n.remind_before_minutes, t.id
+          from unnest($2::bigint[], $3::date[], $4::time[], $5::timestamptz[], $6::text[],
+                      $7::bool[], $8::timestamptz[], $9::int[])
+               as n(previous_id, due_date, due_time, due_at, repeat, repeat_from_completion,
+                    remind_at, remind_before_minutes)
+          join tasks t on t.id = n.previous_id and t.user_id = $1
+         where not exists (select 1 from tasks x where x.previous_id = t.id)
+        returning id, previous_id as "previous_id!"
         "#,
         user,
-        task.id,
-        next.due_date as _,
-        next.due_time as _,
-        next.due_at as _,
-        next.repeat,
-        next.repeat_from_completion,
-        next.remind_at as _,
-        next.remind_before_minutes,
+        &of,
+        &due_dates as _,
+        &due_times as _,
+        &due_ats as _,
+        &repeats as _,
+        &from_completion,
+        &remind_ats as _,
+        &remind_befores as _,
     )
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    if let Some(id) = id {
+    let (ids, previous): (Vec<i64>, Vec<i64>) =
+        added.into_iter().map(|r| (r.id, r.previous_id)).unzip();
+    if !ids.is_empty() {
         sqlx::query!(
             r#"
             insert into task_tags (task_id, tag_id)
-            select $3, tt.tag_id from task_tags tt join tasks t on t.id = tt.task_id
-             where t.user_id = $1 and t.id = $2
+            select n.id, tt.tag_id
+              from unnest($2::bigint[], $3::bigint[]) as n(id, previous_id)
+              join tasks t on t.id = n.previous_id and t.user_id = $1
+              join task_tags tt on tt.task_id = t.id
             "#,
             user,
-            task.id,
-            id,
+            &ids,
+            &previous,
         )
         .execute(&mut *conn)
         .await?;
     }
-    Ok(id)
+    Ok(ids)
 }
 
 /// Marks `user`'s task `id` done or not, if it is at `based_on` (when given): the task as
@@ -874,20 +911,72 @@ async fn complete(
     Ok(page(rows).0.pop())
 }
 
-/// Marks every one of `user`'s tasks done (or not done); returns how many changed.
+/// Marks every one of `user`'s tasks done (or not done); returns how many changed. As for
+/// one task: the repeating ones completed get their next occurrences (one statement for all
+/// of them), and marking all not done deletes the untouched occurrences their completion
+/// made. One transaction.
 pub async fn set_all_completed(
     pool: &PgPool,
     user: Uuid,
+    zone: &Zone,
     completed: bool,
-) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query!(
-        r#"update tasks set completed = $2 where user_id = $1 and completed <> $2"#,
-        user,
-        completed,
-    )
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
+    quotas: Quotas,
+) -> Result<u64, WriteError> {
+    let mut tx = pool.begin().await?;
+    let changed = if completed {
+        let done = sqlx::query!(
+            r#"
+            update tasks set completed = true where user_id = $1 and not completed
+            returning id, due_date as "due_date: NaiveDate", due_time as "due_time: NaiveTime",
+                      due_at as "due_at: DateTime<Utc>", repeat, repeat_from_completion,
+                      remind_at as "remind_at: DateTime<Utc>", remind_before_minutes
+            "#,
+            user,
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let changed = done.len() as u64;
+        let now = Utc::now();
+        let next: Vec<NextOf> = done
+            .into_iter()
+            .filter(|r| r.repeat.is_some())
+            .filter_map(|r| {
+                let timing = Timing {
+                    due_date: r.due_date,
+                    due_time: r.due_time,
+                    due_at: r.due_at,
+                    repeat: r.repeat,
+                    repeat_from_completion: r.repeat_from_completion,
+                    remind_at: r.remind_at,
+                    remind_before_minutes: r.remind_before_minutes,
+                };
+                Some((r.id, timing.next_occurrence(zone, now)?))
+            })
+            .collect();
+        add_next_occurrences(&mut tx, user, &next, quotas).await?;
+        changed
+    } else {
+        sqlx::query!(
+            r#"
+            delete from tasks
+             where user_id = $1 and not completed and version = 1
+               and previous_id in (select id from tasks
+                                    where user_id = $1 and completed and repeat is not null)
+            "#,
+            user,
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            r#"update tasks set completed = false where user_id = $1 and completed"#,
+            user,
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    };
+    tx.commit().await?;
+    Ok(changed)
 }
 
 /// False when `user` has no task `id`.

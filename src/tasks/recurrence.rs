@@ -158,14 +158,15 @@ impl Recurrence {
         rule
     }
 
-    /// The rule in plain words for the page: "every 2 weeks on Mon and Thu, 3 more times".
+    /// The rule in plain words for the page: "every 2 weeks on Mon and Thu, 3 times left"
+    /// (counting the current occurrence).
     pub fn summary(&self) -> String {
         let mut text = self.cadence();
         match self.end {
             End::Never => {}
             End::Until(date) => text.push_str(&format!(", until {}", date_label(date))),
-            End::Count(1) => text.push_str(", 1 more time"),
-            End::Count(count) => text.push_str(&format!(", {count} more times")),
+            End::Count(1) => text.push_str(", this is the last time"),
+            End::Count(count) => text.push_str(&format!(", {count} times left")),
         }
         text
     }
@@ -1140,11 +1141,11 @@ mod tests {
         );
         assert_eq!(
             with_end(weekly_on(2, &[Mon, Thu]), End::Count(5)).summary(),
-            "every 2 weeks on Mon and Thu, 5 more times"
+            "every 2 weeks on Mon and Thu, 5 times left"
         );
         assert_eq!(
             with_end(daily, End::Count(1)).summary(),
-            "every day, 1 more time"
+            "every day, this is the last time"
         );
     }
 

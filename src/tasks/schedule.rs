@@ -9,6 +9,9 @@ use super::{
     recurrence::{local_instant, next_due_at, Recurrence},
     Task,
 };
+
+/// A repeating task's next occurrence: its time columns, and the task it follows.
+pub type NextOf = (i64, Timing);
 use crate::zone::Zone;
 
 /// The time a reminder "N minutes before" counts from when a task has a date but no time.
@@ -65,10 +68,25 @@ impl Timing {
         }
     }
 
-    /// The next occurrence of the repeating `task`, completed at `now` by a person in `zone`:
-    /// its due date (and time, and reminder) moved on by its rule, from its due date or from
-    /// the day of completion. `None` when it does not repeat or its series has ended.
-    pub fn next_occurrence(task: &Task, zone: &Zone, now: DateTime<Utc>) -> Option<Self> {
+    /// The time columns of `task` as stored.
+    pub fn of(task: &Task) -> Self {
+        Self {
+            due_date: task.due_date,
+            due_time: task.due_time,
+            due_at: task.due_at,
+            repeat: task.repeat.clone(),
+            repeat_from_completion: task.repeat_from_completion,
+            remind_at: task.remind_at,
+            remind_before_minutes: task.remind_before_minutes,
+        }
+    }
+
+    /// The next occurrence of a repeating task with these columns, completed at `now` by a
+    /// person in `zone`: its due date (and time, and reminder) moved on by its rule, from its
+    /// due date or from the day of completion. `None` when it does not repeat or its series
+    /// has ended.
+    pub fn next_occurrence(&self, zone: &Zone, now: DateTime<Utc>) -> Option<Self> {
+        let task = self;
         let rule = Recurrence::parse(task.repeat.as_deref()?).ok()?;
         let today = zone.local(now).date();
         let (due_date, due_time, due_at, next_rule) = match (task.due_at, task.due_date) {
@@ -150,28 +168,6 @@ mod tests {
         raw.parse().unwrap()
     }
 
-    /// What the database gives back for `timing` (the columns `Task` reads).
-    fn task_of(timing: &Timing) -> Task {
-        Task {
-            id: 1,
-            title: "t".into(),
-            description: None,
-            completed: true,
-            priority: Default::default(),
-            due_date: timing.due_date,
-            due_time: timing.due_time,
-            due_at: timing.due_at,
-            repeat: timing.repeat.clone(),
-            repeat_from_completion: timing.repeat_from_completion,
-            remind_at: timing.remind_at,
-            remind_before_minutes: timing.remind_before_minutes,
-            tags: vec![],
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            version: 1,
-        }
-    }
-
     #[test]
     fn a_due_time_is_a_moment_in_the_persons_zone() {
         let t = Timing::new(
@@ -245,8 +241,9 @@ mod tests {
             ]),
             &berlin,
         );
-        let next =
-            Timing::next_occurrence(&task_of(&t), &berlin, at("2026-03-28T10:00:00Z")).unwrap();
+        let next = t
+            .next_occurrence(&berlin, at("2026-03-28T10:00:00Z"))
+            .unwrap();
         assert_eq!(next.due_date, NaiveDate::from_ymd_opt(2026, 3, 29));
         assert_eq!(next.due_time, NaiveTime::from_hms_opt(9, 0, 0));
         // 09:00 in summer time is 07:00 UTC, an hour earlier than the day before.
@@ -268,14 +265,17 @@ mod tests {
             &tokyo,
         );
         // 20:00 UTC on the 1st of February is already the 2nd in Tokyo.
-        let next =
-            Timing::next_occurrence(&task_of(&t), &tokyo, at("2026-02-01T20:00:00Z")).unwrap();
+        let next = t
+            .next_occurrence(&tokyo, at("2026-02-01T20:00:00Z"))
+            .unwrap();
         assert_eq!(next.due_date, NaiveDate::from_ymd_opt(2026, 2, 16));
         assert!(next.repeat_from_completion);
         // From the due date, the same task comes two weeks after the 10th.
-        let mut from_due = task_of(&t);
+        let mut from_due = t.clone();
         from_due.repeat_from_completion = false;
-        let next = Timing::next_occurrence(&from_due, &tokyo, at("2026-02-01T20:00:00Z")).unwrap();
+        let next = from_due
+            .next_occurrence(&tokyo, at("2026-02-01T20:00:00Z"))
+            .unwrap();
         assert_eq!(next.due_date, NaiveDate::from_ymd_opt(2026, 1, 24));
     }
 
@@ -290,16 +290,10 @@ mod tests {
             ]),
             &utc,
         );
-        let next = Timing::next_occurrence(&task_of(&t), &utc, Utc::now()).unwrap();
+        let next = t.next_occurrence(&utc, Utc::now()).unwrap();
         assert_eq!(next.repeat.as_deref(), Some("FREQ=DAILY;COUNT=1"));
-        assert_eq!(
-            Timing::next_occurrence(&task_of(&next), &utc, Utc::now()),
-            None
-        );
+        assert_eq!(next.next_occurrence(&utc, Utc::now()), None);
         let once = Timing::new(&input(&[("due_date", "2026-01-10")]), &utc);
-        assert_eq!(
-            Timing::next_occurrence(&task_of(&once), &utc, Utc::now()),
-            None
-        );
+        assert_eq!(once.next_occurrence(&utc, Utc::now()), None);
     }
 }

@@ -719,3 +719,101 @@ async fn a_json_export_imports_back_with_its_due_times_repeats_and_reminders() {
     assert_eq!(t["remind_before_minutes"], 10);
     assert_eq!(t["remind_at"], "2026-12-07T08:05:00Z");
 }
+
+#[tokio::test]
+async fn marking_all_done_adds_every_repeating_tasks_next_occurrence_and_marking_all_not_done_removes_them(
+) {
+    let app = TestApp::spawn().await;
+    person_in(&app, "UTC").await;
+    app.added_task(&[("title", "Once")]).await;
+    app.added_task(&[
+        ("title", "Daily"),
+        ("due_date", "2026-01-01"),
+        ("repeat", "daily"),
+        ("tags", "home"),
+    ])
+    .await;
+    app.added_task(&[
+        ("title", "Monthly"),
+        ("due_date", "2026-01-31"),
+        ("repeat", "monthly"),
+        ("repeat_monthly", "last"),
+    ])
+    .await;
+    app.added_task(&[
+        ("title", "Last time"),
+        ("due_date", "2026-01-01"),
+        ("repeat", "daily"),
+        ("repeat_count", "1"),
+    ])
+    .await;
+
+    let answer = app
+        .call("set_all_completed", &[("completed", "true")])
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.json::<u64>(), 4);
+    let active = app.list_tasks("filter=active&sort=due").await;
+    let next: Vec<(&str, Option<NaiveDate>, &[String])> = active
+        .tasks
+        .iter()
+        .map(|t| (t.title.as_str(), t.due_date, t.tags.as_slice()))
+        .collect();
+    assert_eq!(
+        next,
+        [
+            (
+                "Daily",
+                NaiveDate::from_ymd_opt(2026, 1, 2),
+                &["home".to_owned()][..]
+            ),
+            ("Monthly", NaiveDate::from_ymd_opt(2026, 2, 28), &[][..]),
+        ]
+    );
+    // Marking all done again completes those two, and adds the occurrences after them.
+    let answer = app
+        .call("set_all_completed", &[("completed", "true")])
+        .await;
+    assert_eq!(answer.json::<u64>(), 2);
+    assert_eq!(app.list_tasks("filter=active").await.tasks.len(), 2);
+    assert_eq!(tasks_in_db(&app).await.len(), 8);
+
+    // Marking all not done takes back the occurrences still as they were made (the two
+    // latest); the ones completed since stay, as tasks to do.
+    let answer = app
+        .call("set_all_completed", &[("completed", "false")])
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let mut left: Vec<String> = tasks_in_db(&app)
+        .await
+        .into_iter()
+        .map(|(t, _, _)| t)
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["Daily", "Daily", "Last time", "Monthly", "Monthly", "Once"]
+    );
+    assert_eq!(app.list_tasks("filter=completed").await.tasks.len(), 0);
+}
+
+#[tokio::test]
+async fn marking_all_done_past_the_quota_writes_nothing() {
+    let app = TestApp::spawn_with(|name| (name == "MAX_TASKS_PER_USER").then(|| "2".into())).await;
+    person_in(&app, "UTC").await;
+    app.added_task(&[("title", "A"), ("repeat", "daily")]).await;
+    app.added_task(&[("title", "B"), ("repeat", "daily")]).await;
+    let answer = app
+        .call("set_all_completed", &[("completed", "true")])
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        tasks_in_db(&app).await,
+        [("A".to_owned(), false, None), ("B".to_owned(), false, None)]
+    );
+}

@@ -219,7 +219,7 @@ pub(crate) fn TaskFields(
                     <Field form name="repeat_until" id=id("repeat-until") label="Until (optional)" kind="date"
                         value=values.repeat_until />
                     <Field form name="repeat_count" id=id("repeat-count") label="Times (optional)" kind="number"
-                        value=values.repeat_count hint="How many more times, this one included.".to_owned() />
+                        value=values.repeat_count hint="How many times in all, this one included.".to_owned() />
                 </div>
                 <p class="repeat-summary" aria-live="polite" data-testid=id("repeat-summary")>
                     {move || summary.get()}

@@ -182,11 +182,17 @@ impl Store {
                 completed: 0,
             }
         });
+        let repeats = tasks.iter().any(|t| t.repeat.is_some());
         enqueue(async move {
-            if let Err(error) = crate::tasks::api::set_all_completed(completed).await {
-                store.tasks.set(tasks);
-                store.counts.set(counts);
-                store.report(error);
+            match crate::tasks::api::set_all_completed(completed).await {
+                // Next occurrences were added (or taken away): read the list again.
+                Ok(_) if repeats => store.refresh(),
+                Ok(_) => {}
+                Err(error) => {
+                    store.tasks.set(tasks);
+                    store.counts.set(counts);
+                    store.report(error);
+                }
             }
         });
     }
