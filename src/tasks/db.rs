@@ -21,7 +21,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::{
     postgres::{PgArguments, PgRow},
-    Execute, PgConnection, PgPool, Postgres,
+    Acquire, Execute, PgConnection, PgPool, Postgres,
 };
 use uuid::Uuid;
 
@@ -752,10 +752,11 @@ pub async fn update_task(
 }
 
 /// `None` when `user` has no task `id`; `Stale` when `based_on` is given and the task is no
-/// longer at that version (nothing is written). One transaction: completing a repeating
-/// task adds its next occurrence (`Timing::next_occurrence`, with the task's priority and
-/// tags; none when it already has one); undoing that deletes the occurrence again if it is
-/// as it was made. Returns the task and the next occurrence added, if any.
+/// longer at that version (nothing is written). A task that does not repeat is one
+/// statement; a repeating one is one transaction: completing it adds its next occurrence
+/// (`Timing::next_occurrence`, with the task's priority and tags; none when it already has
+/// one); undoing that deletes the occurrence again if it is as it was made. Returns the
+/// task and the next occurrence added, if any.
 pub async fn set_completed(
     pool: &PgPool,
     user: Uuid,
@@ -765,8 +766,14 @@ pub async fn set_completed(
     completed: bool,
     quotas: Quotas,
 ) -> Result<Option<(Task, Option<i64>)>, WriteError> {
-    let mut tx = pool.begin().await?;
-    let Some(task) = complete(&mut tx, user, id, based_on, completed).await? else {
+    let mut conn = pool.acquire().await?;
+    // A task that does not repeat: one statement, no transaction around it.
+    if let Some(task) = complete(&mut conn, user, id, based_on, completed, false).await? {
+        return Ok(Some((task, None)));
+    }
+    // It repeats (or has moved on, or is not theirs): the transaction.
+    let mut tx = conn.begin().await?;
+    let Some(task) = complete(&mut tx, user, id, based_on, completed, true).await? else {
         return stale_or_missing(&mut tx, user, id)
             .await
             .map(|none| none.map(|task| (task, None)));
@@ -884,27 +891,30 @@ async fn add_next_occurrences(
     Ok(ids)
 }
 
-/// Marks `user`'s task `id` done or not, if it is at `based_on` (when given): the task as
-/// it is then, or `None` when nothing was written. One statement.
+/// Marks `user`'s task `id` done or not, if it is at `based_on` (when given) and, unless
+/// `repeating_too`, does not repeat: the task as it is then, or `None` when nothing was
+/// written. One statement.
 async fn complete(
     conn: &mut PgConnection,
     user: Uuid,
     id: i64,
     based_on: Option<i32>,
     completed: bool,
+    repeating_too: bool,
 ) -> Result<Option<Task>, sqlx::Error> {
     let rows = task_query!(@statement
         with r#"
             with changed as (
               update tasks set completed = $3
               where user_id = $1 and id = $2 and ($4::int is null or version = $4)
+                and ($5 or repeat is null)
               returning *
             )"#
         from "changed"
         [r#"
               and t.id = $2"#]
         order by "t.id" limit "1",
-        user, id, completed, based_on,
+        user, id, completed, based_on, repeating_too,
     )
     .fetch_all(&mut *conn)
     .await?;
