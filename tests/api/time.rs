@@ -538,9 +538,20 @@ async fn a_reminder_is_shown_once_per_person_whatever_the_tabs_and_can_be_snooze
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
 
-    // A done task reminds no more.
+    // A done task reminds no more, and its reminder cannot be taken.
     assert_eq!(complete(&app, &task, true).await, StatusCode::OK);
     assert!(pending(&app, &app.client).await.is_empty());
+    let done: Task = get_task(&app, task.id).await;
+    let claim_done = app
+        .call(
+            "claim_reminder",
+            &[
+                ("id", &task.id.to_string()),
+                ("remind_at", &done.remind_at.unwrap().to_rfc3339()),
+            ],
+        )
+        .await;
+    assert!(!claim_done.json::<bool>());
 }
 
 #[tokio::test]
