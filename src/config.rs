@@ -86,6 +86,36 @@ pub struct Config {
     /// `METRICS_ADDR`: where `/metrics` (Prometheus) is served, an address of its own that
     /// is never the public one. Unset: no metrics endpoint.
     pub metrics_addr: Option<SocketAddr>,
+    /// What one client or person may hold of this instance at once.
+    pub admission: Admission,
+}
+
+/// The bounds on what clients hold at once: connections, bodies being read, imports,
+/// exports, live streams per address, and unknown tokens tried (SECURITY.md R4).
+#[derive(Clone, Copy, Debug)]
+pub struct Admission {
+    /// `HTTP_HEADER_TIMEOUT_SECS`, default 10: a connection that has not sent a whole
+    /// request head this long after it opened, or after its last answer (an idle
+    /// keep-alive), is closed.
+    pub header_timeout: Duration,
+    /// `HTTP_MAX_CONNECTIONS`, default 16,384: open connections; past it, new ones wait in
+    /// the listen queue until one closes.
+    pub max_connections: usize,
+    /// `BODY_READS_MAX`, default 256: request bodies (of at most 256 KiB) read at once;
+    /// past it, 503 with `Retry-After` before the body is read.
+    pub body_reads: usize,
+    /// `IMPORTS_MAX`, default 2: imports at once on the instance (one per person); past
+    /// it, 503 with `Retry-After` before the file is read.
+    pub imports: usize,
+    /// `EXPORTS_MAX`, default 4: exports streaming at once on the instance (one per
+    /// person); past it, 503 with `Retry-After`.
+    pub exports: usize,
+    /// `LIVE_MAX_STREAMS_PER_ADDRESS`, default 200: live streams from one client address
+    /// (an IPv6 /64) on the instance; past it, 429.
+    pub live_streams_per_address: usize,
+    /// `API_BAD_TOKEN_LIMIT`, default 30: unknown, revoked or expired tokens one client
+    /// address may present per minute; past it, 429 before the database is asked.
+    pub bad_tokens_per_minute: u32,
 }
 
 /// A connection string whose password never reaches a log.
@@ -133,6 +163,7 @@ impl fmt::Debug for Config {
             .field("max_tags_per_user", &self.max_tags_per_user)
             .field("password_threads", &self.password_threads)
             .field("password_queue", &self.password_queue)
+            .field("admission", &self.admission)
             .field("live_max_streams", &self.live_max_streams)
             .field("live_max_streams_per_user", &self.live_max_streams_per_user)
             .field("api_rate_limit", &self.api_rate_limit)
@@ -272,6 +303,30 @@ impl Config {
             shutdown_drain: parse_secs(&lookup, "SHUTDOWN_DRAIN_SECS", 5, 0..=300)?,
             shutdown_timeout: parse_secs(&lookup, "SHUTDOWN_TIMEOUT_SECS", 30, 1..=3600)?,
             metrics_addr,
+            admission: Admission {
+                header_timeout: parse_secs(&lookup, "HTTP_HEADER_TIMEOUT_SECS", 10, 1..=300)?,
+                max_connections: parse_number(
+                    &lookup,
+                    "HTTP_MAX_CONNECTIONS",
+                    16_384usize,
+                    1..=1_000_000,
+                )?,
+                body_reads: parse_number(&lookup, "BODY_READS_MAX", 256usize, 1..=100_000)?,
+                imports: parse_number(&lookup, "IMPORTS_MAX", 2usize, 1..=64)?,
+                exports: parse_number(&lookup, "EXPORTS_MAX", 4usize, 1..=1024)?,
+                live_streams_per_address: parse_number(
+                    &lookup,
+                    "LIVE_MAX_STREAMS_PER_ADDRESS",
+                    200usize,
+                    1..=1_000_000,
+                )?,
+                bad_tokens_per_minute: parse_number(
+                    &lookup,
+                    "API_BAD_TOKEN_LIMIT",
+                    30u32,
+                    1..=1_000_000,
+                )?,
+            },
         })
     }
 

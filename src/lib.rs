@@ -6,6 +6,8 @@
 //! touches sqlx or axum sits behind the `ssr` feature.
 
 #[cfg(feature = "ssr")]
+pub mod admission;
+#[cfg(feature = "ssr")]
 pub mod api_v1;
 pub mod app;
 pub mod auth;
@@ -36,6 +38,8 @@ pub mod monitoring;
 pub mod request;
 #[cfg(feature = "ssr")]
 pub mod security;
+#[cfg(feature = "ssr")]
+pub mod serve;
 #[cfg(feature = "ssr")]
 pub mod startup;
 #[cfg(feature = "ssr")]

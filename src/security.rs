@@ -65,25 +65,72 @@ fn is_cross_site(headers: &HeaderMap, site: &SiteSecurity) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return false;
     };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    !is_this_site(origin, host, site)
+}
+
+/// Whether `origin` (`scheme://host[:port]`) is this site: the configured public origin, or
+/// this server itself (its scheme, HTTPS only when the site is served over HTTPS, and the
+/// `host` the request was sent to).
+fn is_this_site(origin: &str, host: Option<&str>, site: &SiteSecurity) -> bool {
     if site
         .origin
         .as_deref()
         .is_some_and(|public| public.eq_ignore_ascii_case(origin))
     {
-        return false;
+        return true;
     }
-    // Otherwise the origin must be this server itself: its scheme (HTTPS only when the site
-    // is served over HTTPS) and the `Host` the request was sent to.
     let scheme = if site.https { "https" } else { "http" };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let authority = origin
         .split_once("://")
         .filter(|(s, _)| s.eq_ignore_ascii_case(scheme))
         .map(|(_, authority)| authority.trim_end_matches('/'));
     match (authority, host) {
-        (Some(authority), Some(host)) => !authority.eq_ignore_ascii_case(host),
-        _ => true, // "null", another scheme, or an origin we cannot read
+        (Some(authority), Some(host)) => authority.eq_ignore_ascii_case(host),
+        _ => false, // "null", another scheme, or an origin we cannot read
     }
+}
+
+/// Every redirect stays on this site. Leptos answers a plain form post to a server function,
+/// and a plain link to a GET one, with a redirect to the request's `Referer`, which another
+/// site chooses (and the error's text in its query): a `Location` that is not a path here
+/// becomes its path when it names this site, and `/` when it names any other.
+pub async fn redirect_on_site(
+    State(site): State<SiteSecurity>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let host = req.headers().get(header::HOST).cloned();
+    let mut res = next.run(req).await;
+    let Some(location) = res.headers().get(header::LOCATION) else {
+        return res;
+    };
+    let location = location.to_str().unwrap_or_default();
+    if crate::urls::safe_next(Some(location)) == location {
+        return res;
+    }
+    let host = host.as_ref().and_then(|h| h.to_str().ok());
+    let on_site = absolute_origin(location).is_some_and(|o| is_this_site(o, host, &site));
+    let kept = if on_site {
+        crate::urls::back_path(location, &[])
+    } else {
+        tracing::warn!("an off-site redirect was kept on this site");
+        "/".to_owned()
+    };
+    if let Ok(value) = HeaderValue::from_str(&kept) {
+        res.headers_mut().insert(header::LOCATION, value);
+    }
+    res
+}
+
+/// `scheme://authority` of an absolute URL.
+fn absolute_origin(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) {
+        return None;
+    }
+    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
+    Some(&url[..scheme.len() + 3 + authority.len()])
 }
 
 /// Headers for every answer. An HTML page gets a Content-Security-Policy with a fresh nonce
@@ -170,6 +217,59 @@ mod tests {
             h.insert(*k, HeaderValue::from_static(v));
         }
         h
+    }
+
+    /// The `Location` a redirect to `to` leaves with, for a request sent to `127.0.0.1:3000`.
+    async fn redirected(to: &'static str, site: SiteSecurity) -> String {
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route(
+                "/",
+                axum::routing::get(move || async move {
+                    (StatusCode::FOUND, [(header::LOCATION, to)])
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(site, redirect_on_site));
+        let res = app
+            .oneshot(
+                http::Request::get("/")
+                    .header(header::HOST, "127.0.0.1:3000")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        res.headers()[header::LOCATION].to_str().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn redirects_stay_on_this_site() {
+        let plain = || site(None, false);
+        assert_eq!(redirected("/account?done=1", plain()).await, "/account?done=1");
+        assert_eq!(
+            redirected("http://127.0.0.1:3000/account?x=1", plain()).await,
+            "/account?x=1",
+            "this site, by its Host"
+        );
+        assert_eq!(
+            redirected(
+                "https://tasks.example.com/t?a",
+                site(Some("https://tasks.example.com"), true)
+            )
+            .await,
+            "/t?a",
+            "this site, by SITE_URL"
+        );
+        for away in [
+            "https://evil.example/phish?error=The%20request",
+            "//evil.example/x",
+            "/\\evil.example",
+            "https://127.0.0.1:3000.evil.example/",
+            "javascript:alert(1)",
+            "https://127.0.0.1:3000/",
+        ] {
+            assert_eq!(redirected(away, plain()).await, "/", "{away}");
+        }
     }
 
     #[test]

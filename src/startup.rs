@@ -3,7 +3,7 @@
 //! serving), then finishes in-flight requests within a bounded time.
 
 use std::{
-    future::{Future, IntoFuture},
+    future::Future,
     net::SocketAddr,
     str::FromStr,
     sync::Arc,
@@ -36,6 +36,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 use tracing::{Instrument, Level};
 
 use crate::{
+    admission::{self, BodyReads, Gate},
     api_v1,
     app::{shell, App},
     auth::{password::Passwords, session, throttle},
@@ -46,6 +47,7 @@ use crate::{
     monitoring,
     portability::{self, import::IMPORT_MAX_BYTES},
     security::{self, SiteSecurity},
+    serve::{self, ConnectionLimits},
     state::{AppState, SessionSettings},
     tokens::limits::ApiLimits,
 };
@@ -70,6 +72,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    connections: ConnectionLimits,
     pool: PgPool,
     cleanup: JoinHandle<()>,
     live: Arc<Hub>,
@@ -138,6 +141,8 @@ impl Application {
             None => None,
         };
         let state = AppState {
+            imports: Gate::new(config.admission.imports, 1),
+            exports: Gate::new(config.admission.exports, 1),
             draining: draining.clone(),
             api_limits: ApiLimits::new(config.api_rate_limit),
             live: live.clone(),
@@ -169,7 +174,16 @@ impl Application {
         };
         Ok(Self {
             listener,
-            router: router(state, store, config.request_timeout),
+            connections: ConnectionLimits {
+                header_timeout: config.admission.header_timeout,
+                max_connections: config.admission.max_connections,
+            },
+            router: router(
+                state,
+                store,
+                config.request_timeout,
+                BodyReads::new(config.admission.body_reads),
+            ),
             pool,
             cleanup,
             live,
@@ -218,24 +232,23 @@ impl Application {
         let draining = self.draining.clone();
         let drain = self.drain;
         let (stopping_tx, stopping) = tokio::sync::oneshot::channel::<()>();
-        let serve = axum::serve(
+        let serve = serve::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            draining.start();
-            tracing::info!(drain_secs = drain.as_secs(), "draining: health answers 503");
-            tokio::time::sleep(drain).await;
-            tracing::info!("shutting down: finishing in-flight requests");
-            live.close();
-            let _ = stopping_tx.send(());
-        })
-        .into_future();
+            self.router,
+            self.connections,
+            async move {
+                shutdown.await;
+                draining.start();
+                tracing::info!(drain_secs = drain.as_secs(), "draining: health answers 503");
+                tokio::time::sleep(drain).await;
+                tracing::info!("shutting down: finishing in-flight requests");
+                live.close();
+                let _ = stopping_tx.send(());
+            },
+        );
         tokio::pin!(serve);
         let served = tokio::select! {
-            served = &mut serve => Some(served),
+            () = &mut serve => Some(()),
             Ok(()) = stopping => tokio::time::timeout(self.shutdown_timeout, &mut serve).await.ok(),
         };
         self.listener_task.abort();
@@ -244,9 +257,9 @@ impl Application {
             metrics.abort();
         }
         match served {
-            Some(served) => {
+            Some(()) => {
                 self.pool.close().await;
-                served
+                Ok(())
             }
             None => {
                 // The process ends with what is still running; closing the pool would wait
@@ -326,14 +339,21 @@ async fn clean_up_periodically(
     }
 }
 
-pub fn router(state: AppState, store: session::Store, request_timeout: Duration) -> Router {
+pub fn router(
+    state: AppState,
+    store: session::Store,
+    request_timeout: Duration,
+    body_reads: BodyReads,
+) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
     let site = state.site.clone();
     let sessions = session::layer(store, &state.sessions);
 
     let (api, import) = api_v1::routers();
-    // Imports take files up to `IMPORT_MAX_BYTES`; every other route 256 KiB.
+    // Imports take files up to `IMPORT_MAX_BYTES`, once they have a place of
+    // `AppState::imports` (taken in the handler, after the caller is known and before the
+    // file is read); every other route 256 KiB, once it has a place to read it in.
     let imports = Router::new()
         .merge(import)
         .route(
@@ -357,9 +377,17 @@ pub fn router(state: AppState, store: session::Store, request_timeout: Duration)
             _,
         >(provide_csp_nonce, shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn_with_state(
+            body_reads,
+            admission::admit_bodies,
+        ))
         .merge(imports)
         .layer(middleware::from_fn(crate::error::server_fn_error_status))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            site.clone(),
+            security::redirect_on_site,
+        ))
         .layer(middleware::from_fn_with_state(
             site.clone(),
             security::refuse_cross_site,

@@ -9,6 +9,7 @@ use leptos::{config::LeptosOptions, prelude::use_context};
 use sqlx::PgPool;
 
 use crate::{
+    admission::Gate,
     auth::{password::Passwords, throttle},
     client::TrustedProxies,
     config::Quotas,
@@ -36,6 +37,12 @@ pub struct AppState {
     pub api_limits: Arc<ApiLimits>,
     /// Set while this instance drains before it stops (`/healthz` answers 503).
     pub draining: Draining,
+    /// Imports running at once (each holds its file and its tasks in memory).
+    #[from_ref(skip)]
+    pub imports: Gate,
+    /// Exports streaming at once.
+    #[from_ref(skip)]
+    pub exports: Gate,
 }
 
 /// The state of this request's server, from the Leptos context (`startup` provides it).

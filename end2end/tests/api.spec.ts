@@ -3,9 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { addTask, collectErrors, hydrated, screenshot, signUp } from './support';
 
 /** Creates a token on the account page and returns the secret the page shows once. */
-async function createToken(page: Page, name: string, access: 'Read only' | 'Read and write') {
+async function createToken(
+  page: Page,
+  password: string,
+  name: string,
+  access: 'Read only' | 'Read and write',
+) {
   await page.getByLabel('Token name').fill(name);
   await page.getByLabel('Access').selectOption({ label: access });
+  await page.getByLabel('Confirm with your password').fill(password);
   await page.getByRole('button', { name: 'Create token' }).click();
   const notice = page.getByRole('status').filter({ hasText: 'Copy your new token now' });
   await expect(notice).toBeVisible();
@@ -17,12 +23,12 @@ async function createToken(page: Page, name: string, access: 'Read only' | 'Read
 test('a token is created, shown once, copied, used and revoked', async ({ page, context, request }) => {
   const errors = collectErrors(page);
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  await signUp(page);
+  const person = await signUp(page);
   await page.goto('/account');
   await hydrated(page);
   await expect(page.getByText('No tokens yet.')).toBeVisible();
 
-  const secret = await createToken(page, 'Phone', 'Read and write');
+  const secret = await createToken(page, person.password, 'Phone', 'Read and write');
   await page.getByRole('button', { name: 'Copy', exact: true }).click();
   await expect(page.getByText('Copied to the clipboard.')).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
@@ -53,10 +59,10 @@ test('a token is created, shown once, copied, used and revoked', async ({ page, 
 });
 
 test('a read-only token cannot change anything', async ({ page, request }) => {
-  await signUp(page);
+  const person = await signUp(page);
   await page.goto('/account');
   await hydrated(page);
-  const secret = await createToken(page, 'Dashboard', 'Read only');
+  const secret = await createToken(page, person.password, 'Dashboard', 'Read only');
   const auth = { Authorization: `Bearer ${secret}` };
   expect((await request.get('/api/v1/tasks', { headers: auth })).status()).toBe(200);
   const refused = await request.post('/api/v1/tasks', { headers: auth, data: { title: 'no' } });

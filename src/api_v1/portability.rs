@@ -66,9 +66,11 @@ pub struct Imported {
         content((String = "application/json"), (String = "text/csv"))),
     responses(
         (status = 201, description = "Every task was added", body = Imported),
-        (status = 413, description = "The file is larger than 32 MiB", body = Problem),
+        (status = 413, description = "The file is larger than 48 MiB", body = Problem),
         (status = 415, description = "Neither JSON nor CSV", body = Problem),
         (status = 422, description = "Nothing was added: the rows in error are in `rows`", body = Problem),
+        (status = 503, description = "As many imports as the instance takes at once are \
+            running, or one of yours is: nothing was read; try again after `Retry-After`", body = Problem),
     ),
     security(("token" = [])))]
 /// Import tasks: all of them, or none.
@@ -93,6 +95,8 @@ pub async fn import(
             ))
         }
     };
+    // A place first: past the imports the instance takes at once, the file is not read.
+    let admitted = state.imports.admit(caller.user.id)?;
     let bytes = axum::body::to_bytes(body, IMPORT_MAX_BYTES)
         .await
         .map_err(|_| {
@@ -104,7 +108,16 @@ pub async fn import(
                 ),
             )
         })?;
-    match import::run(&state.pool, &caller.user, bytes, format, state.quotas).await {
+    match import::run(
+        &state.pool,
+        &caller.user,
+        bytes,
+        format,
+        state.quotas,
+        admitted,
+    )
+    .await
+    {
         Ok(imported) => Ok((StatusCode::CREATED, Json(Imported { imported })).into_response()),
         Err(Refused::Import(ImportError::Rows { errors, refused })) => {
             Err(Problem::import(errors, refused))

@@ -185,11 +185,13 @@ pub async fn update_time_zone(time_zone: String) -> Result<User, AppError> {
     finish("update_time_zone", &[("time_zone", &time_zone)], result).await
 }
 
-/// Needs the current password; ends every other session of this person.
+/// Needs the current password; ends every other session of this person, and with
+/// `revoke_tokens` (the form's checkbox) every API token too.
 #[server(prefix = "/api", endpoint = "change_password")]
 pub async fn change_password(
     current_password: String,
     new_password: String,
+    #[server(default)] revoke_tokens: Option<String>,
 ) -> Result<(), AppError> {
     let result = async {
         let user = session::require_user().await?;
@@ -213,11 +215,16 @@ pub async fn change_password(
             )
             .await?;
         let hash = state.passwords.hash(&ticket, new_password).await?;
-        let epoch = db::update_password(&state.pool, user.id, &hash).await?;
+        let revoke_tokens = revoke_tokens.is_some_and(|v| !v.is_empty() && v != "false");
+        let epoch = db::update_password(&state.pool, user.id, &hash, revoke_tokens).await?;
         // This session carries the new epoch (under a new id); every other one is now stale.
         session::sign_in(&current_session().await?, &user, epoch).await?;
-        tracing::info!(user_id = %user.id, "password changed");
-        leptos_axum::redirect("/account?done=password");
+        tracing::info!(user_id = %user.id, revoke_tokens, "password changed");
+        leptos_axum::redirect(if revoke_tokens {
+            "/account?done=password_and_tokens"
+        } else {
+            "/account?done=password"
+        });
         Ok(())
     }
     .await;
@@ -251,7 +258,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
 /// their sign-ins: a stolen session cookie cannot guess the password any faster than a
 /// stranger at the sign-in form. `TooManyRequests` once the limit is reached.
 #[cfg(feature = "ssr")]
-async fn check_current_password(
+pub(crate) async fn check_current_password(
     state: &crate::state::AppState,
     ticket: &super::password::Ticket,
     user: &User,

@@ -87,15 +87,19 @@ pub async fn update_password(
     pool: &PgPool,
     id: Uuid,
     password_hash: &str,
+    revoke_tokens: bool,
 ) -> Result<i32, sqlx::Error> {
+    // One statement: the new password and, when asked, no token left of the old one.
     sqlx::query_scalar!(
         r#"
+        with revoked as (delete from api_tokens where user_id = $1 and $3)
         update users set password_hash = $2, session_epoch = session_epoch + 1
         where id = $1
         returning session_epoch
         "#,
         id,
         password_hash,
+        revoke_tokens,
     )
     .fetch_one(pool)
     .await

@@ -396,6 +396,9 @@ fn AccountForms(
             <Show when=move || done().as_deref() == Some("password")>
                 <p class="notice" role="status">"Your password was changed. Other sessions were signed out."</p>
             </Show>
+            <Show when=move || done().as_deref() == Some("password_and_tokens")>
+                <p class="notice" role="status">"Your password was changed. Other sessions were signed out and every API token was revoked."</p>
+            </Show>
             <ActionForm action=actions.change_password attr:class="form" attr:novalidate=true>
                 <FormAlert form=password fields=vec!["current_password", "new_password"] />
                 <Field form=password name="current_password" label="Current password" kind="password"
@@ -403,6 +406,10 @@ fn AccountForms(
                 <Field form=password name="new_password" label="New password" kind="password"
                     autocomplete="new-password" required=true minlength=PASSWORD_MIN_CHARS as u32
                     hint="At least 12 characters." />
+                <div class="check">
+                    <input type="checkbox" id="revoke-tokens" name="revoke_tokens" value="on" />
+                    <label for="revoke-tokens">"Also revoke every API token"</label>
+                </div>
                 <button type="submit" class="primary">"Change password"</button>
             </ActionForm>
         </section>

@@ -8,7 +8,7 @@ use chrono::{SecondsFormat, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::Format;
+use super::{csv_text_out, Format};
 use crate::{
     error::AppError,
     tasks::{cursor::Cursor, db::export_page, iso_date, list::Sort, Task},
@@ -135,15 +135,16 @@ fn write_page(out: &mut Vec<u8>, format: Format, page: &[Task], first: bool) {
     }
 }
 
-/// A task as a CSV row, in `CSV_COLUMNS`' order.
+/// A task as a CSV row, in `CSV_COLUMNS`' order; its texts never start like a formula
+/// (`csv_text_out`).
 pub fn csv_row(task: &Task) -> [String; 9] {
     [
         task.id.to_string(),
-        task.title.clone(),
-        task.description.clone().unwrap_or_default(),
+        csv_text_out(&task.title).into_owned(),
+        csv_text_out(task.description.as_deref().unwrap_or_default()).into_owned(),
         task.priority.as_str().to_owned(),
         task.due_date.map(iso_date).unwrap_or_default(),
-        task.tags.join(", "),
+        csv_text_out(&task.tags.join(", ")).into_owned(),
         task.completed.to_string(),
         task.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
         task.updated_at.to_rfc3339_opts(SecondsFormat::Micros, true),

@@ -3,15 +3,25 @@
 //! the task form (`TaskInput::parse_all`); one bad row refuses the whole file, with a report
 //! of the rows in error (the first `MAX_ROW_ERRORS`), and nothing is written.
 //!
-//! Bounded before the work: the body's size by the route (`IMPORT_MAX_BYTES`), the number of
-//! rows by the person's task quota before any row is parsed.
+//! Bounded before the work: the imports running at once by `AppState::imports` (a place is
+//! taken before the route reads the file), the body's size by the route
+//! (`IMPORT_MAX_BYTES`), the number of rows by the person's task quota (a JSON array is read
+//! one element at a time and stops there), and each CSV line by `CSV_MAX_LINE_BYTES` and
+//! `CSV_MAX_COLUMNS` (read into buffers of that size: a longer or wider line is a row
+//! error, never an allocation). What a file costs in memory is its own size and its tasks.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::Deserialize;
+use std::fmt;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{
+    de::{DeserializeSeed, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor},
+    Deserialize, Deserializer,
+};
 use serde_json::value::RawValue;
 
-use super::{Format, RowError};
+use super::{csv_text_in, Format, RowError};
 use crate::{
+    admission::Pass,
     error::AppError,
     tags::tags_field,
     tasks::{
@@ -25,6 +35,11 @@ use crate::{
 pub const IMPORT_MAX_BYTES: usize = 48 * 1024 * 1024;
 /// Row errors reported at most; the count says how many rows were refused in all.
 pub const MAX_ROW_ERRORS: usize = 100;
+/// The longest CSV line read, in bytes: a line of this app's export with the longest title,
+/// description and tags is under 8 KiB.
+pub const CSV_MAX_LINE_BYTES: usize = 64 * 1024;
+/// The most columns a CSV line may have (other apps' exports have a dozen or two).
+pub const CSV_MAX_COLUMNS: usize = 100;
 
 /// Why a file was not imported.
 #[derive(Debug, PartialEq, Eq)]
@@ -171,65 +186,183 @@ struct JsonTask {
     created_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Deserialize)]
-struct JsonFile<'a> {
-    #[serde(borrow)]
-    tasks: Vec<&'a RawValue>,
-}
-
+/// Reads a JSON import: a bare array of tasks, or an object whose `tasks` is one (the
+/// export's shape; its other members are skipped unread). The array is read one element at
+/// a time: each is kept as its slice of the file only while it is parsed, so a bad one is
+/// reported by its row, and the read stops at the element past `max_rows`.
 fn parse_json(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportError> {
-    // Each task is kept as its slice of the file until it is read: the file is parsed once
-    // for its shape, and each task then on its own, so a bad one is reported by its row.
-    let items: Vec<&RawValue> = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        serde_json::from_slice(bytes)
+    let mut rows = Rows::new(0);
+    let mut too_long = false;
+    let tasks = TaskArray {
+        rows: &mut rows,
+        max_rows,
+        too_long: &mut too_long,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let read = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        tasks.deserialize(&mut de)
     } else {
-        serde_json::from_slice::<JsonFile>(bytes).map(|f| f.tasks)
+        de.deserialize_map(ExportFile(Some(tasks)))
     }
-    .map_err(|e| {
+    .and_then(|()| de.end());
+    if too_long {
+        return Err(too_many(max_rows));
+    }
+    read.map_err(|e| {
         ImportError::File(format!(
             "it is not a task list in JSON (line {}, column {}).",
             e.line(),
             e.column()
         ))
     })?;
-    if items.len() > max_rows {
-        return Err(too_many(max_rows));
-    }
-    let mut rows = Rows::new(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        let result = serde_json::from_str::<JsonTask>(item.get())
-            .map_err(|e| vec![AppError::validation("task", json_error(&e))])
-            .and_then(|t| {
-                let tags = tags_field(&t.tags).map_err(|e| vec![e])?;
-                let form = TaskForm {
-                    title: t.title,
-                    description: t.description.unwrap_or_default(),
-                    priority: t.priority.unwrap_or_default(),
-                    due_date: t.due_date.unwrap_or_default(),
-                    due_time: t.due_time.unwrap_or_default(),
-                    repeat: t.repeat.unwrap_or_default(),
-                    repeat_from: if t.repeat_from_completion {
-                        "completion"
-                    } else {
-                        ""
-                    }
-                    .to_owned(),
-                    remind: t
-                        .remind_before_minutes
-                        .map(|m| m.to_string())
-                        .unwrap_or_default(),
-                    tags,
-                    ..TaskForm::default()
-                };
-                Ok(Imported {
-                    input: TaskInput::parse_all(&form)?,
-                    completed: t.completed,
-                    created_at: t.created_at,
-                })
-            });
-        rows.push(i + 1, result);
-    }
     rows.finish()
+}
+
+/// The tasks of a JSON file, read element by element into `rows`.
+struct TaskArray<'r> {
+    rows: &'r mut Rows,
+    max_rows: usize,
+    /// Set when the array has more than `max_rows` elements (the read stops there).
+    too_long: &'r mut bool,
+}
+
+impl<'de> DeserializeSeed<'de> for TaskArray<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TaskArray<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of tasks")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut row = 0;
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            if row == self.max_rows {
+                *self.too_long = true;
+                return Err(A::Error::custom("more tasks than the list can take"));
+            }
+            row += 1;
+            self.rows.push(row, json_task(item.get()));
+        }
+        Ok(())
+    }
+}
+
+/// The export's object: its `tasks` read as a `TaskArray` (the first such member), every
+/// other member skipped.
+struct ExportFile<'r>(Option<TaskArray<'r>>);
+
+impl<'de> Visitor<'de> for ExportFile<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object with the tasks")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        while let Some(TasksKey(is_tasks)) = map.next_key()? {
+            match self.0.take() {
+                Some(tasks) if is_tasks => map.next_value_seed(tasks)?,
+                kept => {
+                    self.0 = kept;
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match self.0 {
+            None => Ok(()),
+            Some(_) => Err(A::Error::missing_field("tasks")),
+        }
+    }
+}
+
+/// Whether a member's name is `tasks`, read without keeping it.
+struct TasksKey(bool);
+
+impl<'de> Deserialize<'de> for TasksKey {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl Visitor<'_> for Name {
+            type Value = TasksKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<TasksKey, E> {
+                Ok(TasksKey(name == "tasks"))
+            }
+        }
+        de.deserialize_str(Name)
+    }
+}
+
+/// One element of a JSON import, read as the task form would be.
+fn json_task(item: &str) -> Result<Imported, Vec<AppError>> {
+    let t = serde_json::from_str::<JsonTask>(item)
+        .map_err(|e| vec![AppError::validation("task", json_error(&e))])?;
+    let mut errors = Vec::new();
+    let created_at = t.created_at.filter(|at| {
+        let known = within_years(at);
+        if !known {
+            errors.push(created_at_error());
+        }
+        known
+    });
+    let tags = tags_field(&t.tags).map_err(|e| vec![e])?;
+    let form = TaskForm {
+        title: t.title,
+        description: t.description.unwrap_or_default(),
+        priority: t.priority.unwrap_or_default(),
+        due_date: t.due_date.unwrap_or_default(),
+        due_time: t.due_time.unwrap_or_default(),
+        repeat: t.repeat.unwrap_or_default(),
+        repeat_from: if t.repeat_from_completion {
+            "completion"
+        } else {
+            ""
+        }
+        .to_owned(),
+        remind: t
+            .remind_before_minutes
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        tags,
+        ..TaskForm::default()
+    };
+    match TaskInput::parse_all(&form) {
+        Ok(input) if errors.is_empty() => Ok(Imported {
+            input,
+            completed: t.completed,
+            created_at,
+        }),
+        Ok(_) => Err(errors),
+        Err(mut field_errors) => {
+            field_errors.append(&mut errors);
+            Err(field_errors)
+        }
+    }
+}
+
+/// A creation time the product (and PostgreSQL) holds: in the years tasks may be due.
+fn within_years(at: &DateTime<Utc>) -> bool {
+    crate::tasks::YEARS.contains(&at.year())
+}
+
+fn created_at_error() -> AppError {
+    AppError::validation(
+        "created_at",
+        format!(
+            "Write the creation time as 2026-11-28T09:30:00Z or 2026-11-28, in the years {} to {}.",
+            crate::tasks::YEARS.start(),
+            crate::tasks::YEARS.end()
+        ),
+    )
 }
 
 /// serde's message without the position (which is within the task, not the file).
@@ -269,25 +402,133 @@ fn column(name: &str) -> Option<Column> {
     })
 }
 
-fn parse_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::Headers)
-        .from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|_| {
-            ImportError::File("it is not a CSV file (its first line cannot be read).".into())
-        })?
-        .clone();
-    // The first column of each kind counts; unknown columns (ids, projects, ...) are ignored.
-    let mut columns: Vec<(usize, Column)> = Vec::new();
-    for (i, name) in headers.iter().enumerate() {
-        if let Some(c) = column(name) {
-            if !columns.iter().any(|(_, seen)| *seen == c) {
-                columns.push((i, c));
+/// Why a CSV line was not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LineError {
+    TooLong,
+    TooWide,
+    NotUtf8,
+}
+
+impl LineError {
+    /// What is wrong with the line, as the end of a sentence about it.
+    fn what(self) -> String {
+        match self {
+            Self::TooLong => format!("is longer than {} KiB.", CSV_MAX_LINE_BYTES / 1024),
+            Self::TooWide => format!("has more than {CSV_MAX_COLUMNS} columns."),
+            Self::NotUtf8 => "cannot be read as CSV (is it UTF-8?).".into(),
+        }
+    }
+
+    fn message(self) -> String {
+        format!("This line {}", self.what())
+    }
+}
+
+/// A CSV file's lines, each read into buffers of `CSV_MAX_LINE_BYTES` and
+/// `CSV_MAX_COLUMNS`, allocated once: what does not fit is skipped to the line's end and
+/// reported, never kept.
+struct CsvLines<'a> {
+    core: csv_core::Reader,
+    input: &'a [u8],
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// One line's fields.
+struct Line<'l> {
+    text: &'l str,
+    ends: &'l [usize],
+}
+
+impl Line<'_> {
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len()).filter_map(|i| self.get(i))
+    }
+}
+
+impl<'a> CsvLines<'a> {
+    fn new(input: &'a [u8]) -> Self {
+        Self {
+            core: csv_core::Reader::new(),
+            input,
+            out: vec![0; CSV_MAX_LINE_BYTES],
+            ends: vec![0; CSV_MAX_COLUMNS],
+        }
+    }
+
+    /// The next line (blank lines are skipped), or `None` at the end of the file.
+    fn next_line(&mut self) -> Option<Result<Line<'_>, LineError>> {
+        use csv_core::ReadRecordResult as R;
+        let (mut len, mut nends) = (0, 0);
+        let mut error = None;
+        loop {
+            let at_end = self.input.is_empty();
+            let (res, nin, nout, nend) =
+                self.core
+                    .read_record(self.input, &mut self.out[len..], &mut self.ends[nends..]);
+            self.input = &self.input[nin..];
+            len += nout;
+            nends += nend;
+            match res {
+                // The next call passes what is left, and nothing at the end (which ends
+                // the last line).
+                R::InputEmpty if !at_end => {}
+                R::InputEmpty | R::End => return None,
+                // Too long or too wide: read on to the line's end over the same buffers.
+                R::OutputFull => {
+                    error = Some(LineError::TooLong);
+                    len = 0;
+                }
+                R::OutputEndsFull => {
+                    error.get_or_insert(LineError::TooWide);
+                    nends = 0;
+                }
+                R::Record => break,
             }
         }
+        if let Some(error) = error {
+            return Some(Err(error));
+        }
+        Some(match std::str::from_utf8(&self.out[..len]) {
+            Ok(text) => Ok(Line {
+                text,
+                ends: &self.ends[..nends],
+            }),
+            Err(_) => Err(LineError::NotUtf8),
+        })
+    }
+}
+
+fn parse_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportError> {
+    let mut lines = CsvLines::new(bytes);
+    // The first column of each kind counts; unknown columns (ids, projects, ...) are ignored.
+    let mut columns: Vec<(usize, Column)> = Vec::new();
+    match lines.next_line() {
+        Some(Ok(header)) => {
+            for (i, name) in header.iter().enumerate() {
+                if let Some(c) = column(name) {
+                    if !columns.iter().any(|(_, seen)| *seen == c) {
+                        columns.push((i, c));
+                    }
+                }
+            }
+        }
+        Some(Err(LineError::NotUtf8)) => {
+            return Err(ImportError::File(
+                "it is not a CSV file (its first line cannot be read).".into(),
+            ))
+        }
+        Some(Err(error)) => {
+            return Err(ImportError::File(format!("its first line {}", error.what())))
+        }
+        None => {}
     }
     if !columns.iter().any(|(_, c)| *c == Column::Title) {
         return Err(ImportError::File(
@@ -297,41 +538,27 @@ fn parse_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportError
         ));
     }
     let mut rows = Rows::new(0);
-    for (i, record) in reader.records().enumerate() {
-        if i >= max_rows {
+    let mut row = 0;
+    while let Some(line) = lines.next_line() {
+        if row == max_rows {
             return Err(too_many(max_rows));
         }
-        let row = i + 1;
-        let record = match record {
-            Ok(r) => r,
-            Err(_) => {
-                rows.push(
-                    row,
-                    Err(vec![AppError::validation(
-                        "row",
-                        "This line cannot be read as CSV (is it UTF-8?).",
-                    )]),
-                );
-                continue;
-            }
-        };
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
+        row += 1;
+        match line {
+            Ok(line) if line.iter().all(|f| f.trim().is_empty()) => {}
+            Ok(line) => rows.push(row, csv_task(&line, &columns)),
+            Err(error) => rows.push(row, Err(vec![AppError::validation("row", error.message())])),
         }
-        rows.push(row, csv_task(&record, &columns));
     }
     rows.finish()
 }
 
-fn csv_task(
-    record: &csv::StringRecord,
-    columns: &[(usize, Column)],
-) -> Result<Imported, Vec<AppError>> {
+fn csv_task(line: &Line<'_>, columns: &[(usize, Column)]) -> Result<Imported, Vec<AppError>> {
     let get = |c: Column| {
         columns
             .iter()
             .find(|(_, k)| *k == c)
-            .and_then(|(i, _)| record.get(*i))
+            .and_then(|(i, _)| line.get(*i))
             .unwrap_or("")
     };
     let mut errors = Vec::new();
@@ -344,12 +571,13 @@ fn csv_task(
         errors.push(e);
         None
     });
+    // Texts as they were before the export guarded them against spreadsheets.
     let form = TaskForm {
-        title: get(Column::Title).to_owned(),
-        description: get(Column::Description).to_owned(),
+        title: csv_text_in(get(Column::Title)).to_owned(),
+        description: csv_text_in(get(Column::Description)).to_owned(),
         priority,
         due_date: csv_date(get(Column::DueDate)).to_owned(),
-        tags: get(Column::Tags).to_owned(),
+        tags: csv_text_in(get(Column::Tags)).to_owned(),
         ..TaskForm::default()
     };
     match TaskInput::parse_all(&form) {
@@ -402,18 +630,23 @@ fn csv_created(raw: &str) -> Result<Option<DateTime<Utc>>, AppError> {
     if raw.is_empty() {
         return Ok(None);
     }
-    if raw.len() <= 64 {
-        if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
-            return Ok(Some(at.with_timezone(&Utc)));
-        }
-        if let Ok(day) = NaiveDate::parse_from_str(csv_date(raw), "%Y-%m-%d") {
-            return Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()));
-        }
+    let at = (raw.len() <= 64)
+        .then(|| {
+            DateTime::parse_from_rfc3339(raw)
+                .map(|at| at.with_timezone(&Utc))
+                .ok()
+                .or_else(|| {
+                    NaiveDate::parse_from_str(csv_date(raw), "%Y-%m-%d")
+                        .ok()
+                        .and_then(|day| day.and_hms_opt(0, 0, 0))
+                        .map(|t| t.and_utc())
+                })
+        })
+        .flatten();
+    match at {
+        Some(at) if within_years(&at) => Ok(Some(at)),
+        _ => Err(created_at_error()),
     }
-    Err(AppError::validation(
-        "created_at",
-        "Write the creation time as 2026-11-28T09:30:00Z or 2026-11-28.",
-    ))
 }
 
 /// Why an import was refused: the file, or the service.
@@ -429,22 +662,17 @@ impl From<ImportError> for Refused {
     }
 }
 
-/// Imports running at once on this instance, each holding its file and its tasks in memory;
-/// another is told the service is busy.
-static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-
 /// Reads `bytes` as `format` and adds every task to `user`'s list, or none. Returns how
-/// many were added.
+/// many were added. `_admitted` is the place of `AppState::imports` the route took before it
+/// read the file; it is given back when the import ends.
 pub async fn run(
     pool: &sqlx::PgPool,
     user: &crate::auth::User,
     bytes: axum::body::Bytes,
     format: Format,
     quotas: crate::config::Quotas,
+    _admitted: Pass,
 ) -> Result<u64, Refused> {
-    let _running = RUNNING
-        .try_acquire()
-        .map_err(|_| Refused::App(AppError::Unavailable))?;
     let max_rows = usize::try_from(quotas.tasks).unwrap_or(usize::MAX);
     // Parsing a large file is a few hundred milliseconds of CPU: off the request threads.
     let tasks = tokio::task::spawn_blocking(move || parse(&bytes, format, max_rows))
@@ -601,6 +829,98 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_csv_line_too_long_or_too_wide_is_a_row_error_and_the_next_line_still_reads() {
+        let long = format!("title\nfirst\n\"{}\"\nafter\n", "a".repeat(CSV_MAX_LINE_BYTES + 10));
+        let wide = format!("title\nfirst\n{}\nafter\n", ",".repeat(CSV_MAX_COLUMNS + 5));
+        for (file, message) in [
+            (long, "This line is longer than 64 KiB."),
+            (wide, "This line has more than 100 columns."),
+        ] {
+            match parse(file.as_bytes(), Format::Csv, 10).unwrap_err() {
+                ImportError::Rows { errors, refused } => {
+                    assert_eq!(refused, 1, "only the line itself");
+                    assert_eq!(
+                        (errors[0].row, errors[0].field.as_str(), errors[0].message.as_str()),
+                        (2, "row", message)
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // A line of the longest the bounds take still reads.
+        let widest = format!("title{}\nok{}\n", ",x".repeat(CSV_MAX_COLUMNS - 1), ",".repeat(CSV_MAX_COLUMNS - 1));
+        assert_eq!(parse(widest.as_bytes(), Format::Csv, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_first_line_of_commas_is_refused_as_a_file() {
+        let commas = vec![b','; 1 << 20];
+        assert_eq!(
+            parse(&commas, Format::Csv, 10).unwrap_err(),
+            ImportError::File("its first line has more than 100 columns.".into())
+        );
+        let long = format!("\"{}\"\n", "t".repeat(CSV_MAX_LINE_BYTES));
+        assert_eq!(
+            parse(long.as_bytes(), Format::Csv, 10).unwrap_err(),
+            ImportError::File("its first line is longer than 64 KiB.".into())
+        );
+        let mut invalid = b"title\xff\n".to_vec();
+        invalid.extend_from_slice(b"a\n");
+        assert!(matches!(
+            parse(&invalid, Format::Csv, 10),
+            Err(ImportError::File(m)) if m.contains("not a CSV file")
+        ));
+    }
+
+    #[test]
+    fn a_json_array_is_read_up_to_the_row_limit_and_no_further() {
+        let zeros = format!("[{}0]", "0,".repeat(100_000));
+        assert_eq!(parse(zeros.as_bytes(), Format::Json, 10).unwrap_err(), too_many(10));
+        let wrapped = format!("{{\"format\":\"tasklist\",\"tasks\":{zeros}}}");
+        assert_eq!(parse(wrapped.as_bytes(), Format::Json, 10).unwrap_err(), too_many(10));
+        // Within the limit each element is a row error of its own.
+        match parse(b"[0,{\"title\":\"ok\"},\"x\"]", Format::Json, 10).unwrap_err() {
+            ImportError::Rows { refused, .. } => assert_eq!(refused, 2),
+            other => panic!("{other:?}"),
+        }
+        // Other members are skipped, wherever they are; the tasks are needed.
+        let later = br#"{"tasks":[{"title":"a"}],"exported_at":"x","extra":{"tasks":[1]}}"#;
+        assert_eq!(parse(later, Format::Json, 10).unwrap().len(), 1);
+        assert!(matches!(
+            parse(br#"{"format":"tasklist"}"#, Format::Json, 10),
+            Err(ImportError::File(_))
+        ));
+        assert!(matches!(
+            parse(br#"[{"title":"a"}] trailing"#, Format::Json, 10),
+            Err(ImportError::File(_))
+        ));
+    }
+
+    #[test]
+    fn creation_times_outside_the_products_years_are_row_errors() {
+        for at in ["-200000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"] {
+            let file = format!(r#"[{{"title":"a","created_at":"{at}"}}]"#);
+            match parse(file.as_bytes(), Format::Json, 10) {
+                Err(ImportError::Rows { errors, .. }) => {
+                    assert_eq!(errors[0].field, "created_at", "{at}")
+                }
+                other => panic!("{at}: {other:?}"),
+            }
+        }
+        for at in ["0001-01-01", "1899-12-31T23:59:59Z", "+10000-01-01"] {
+            let file = format!("title,created\na,{at}\n");
+            match parse(file.as_bytes(), Format::Csv, 10) {
+                Err(ImportError::Rows { errors, .. }) => {
+                    assert_eq!(errors[0].field, "created_at", "{at}")
+                }
+                other => panic!("{at}: {other:?}"),
+            }
+        }
+        let fine = parse(b"title,created\na,1900-01-01\n", Format::Csv, 10).unwrap();
+        assert!(fine[0].created_at.is_some());
     }
 
     #[test]

@@ -85,6 +85,11 @@ pub async fn import(
         }
         res
     };
+    // A place first: past the imports the instance takes at once, the file is not read.
+    let admitted = match state.imports.admit(user.id) {
+        Ok(admitted) => admitted,
+        Err(err) => return back(err),
+    };
     let mut file = None;
     loop {
         match multipart.next_field().await {
@@ -107,7 +112,7 @@ pub async fn import(
         ));
     };
     let format = import::sniff(&file);
-    match import::run(&state.pool, &user, file, format, state.quotas).await {
+    match import::run(&state.pool, &user, file, format, state.quotas, admitted).await {
         Ok(count) => Redirect::to(&format!("/account?imported={count}#data")).into_response(),
         Err(Refused::Import(err)) => back(AppError::validation("file", err.summary())),
         Err(Refused::App(err)) => back(err),

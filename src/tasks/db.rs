@@ -1053,7 +1053,8 @@ pub async fn pending_reminders(
 
 /// Takes the reminder of `user`'s task `id` at `remind_at` for the page asking: true for the
 /// first page of this person to ask (which shows it), false for every other, and for a task
-/// that is done, not theirs, or whose reminder has moved since. One statement.
+/// that is done, not theirs, or whose reminder has moved since. One statement, and one row
+/// per task: a new moment (after a snooze or an edit) takes the place of the one before.
 pub async fn claim_reminder(
     pool: &PgPool,
     user: Uuid,
@@ -1065,7 +1066,9 @@ pub async fn claim_reminder(
         insert into reminders_shown (task_id, remind_at, user_id)
         select t.id, t.remind_at, t.user_id from tasks t
          where t.user_id = $1 and t.id = $2 and t.remind_at = $3 and not t.completed
-        on conflict do nothing
+        on conflict (task_id) do update
+           set remind_at = excluded.remind_at, shown_at = now()
+         where reminders_shown.remind_at <> excluded.remind_at
         "#,
         user,
         id,

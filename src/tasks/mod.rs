@@ -27,6 +27,10 @@ pub const DESCRIPTION_MAX_CHARS: usize = 1000;
 /// The years a due date may have (`input::parse_due_date`), and a repeat reach.
 pub(crate) const DUE_MIN_YEAR: i32 = 1900;
 pub(crate) const DUE_MAX_YEAR: i32 = 2999;
+/// The years a date or time of a task may fall in: due dates, reminders, repeats' ends,
+/// and the creation times an import brings (PostgreSQL holds far more; these are the
+/// product's).
+pub(crate) const YEARS: std::ops::RangeInclusive<i32> = DUE_MIN_YEAR..=DUE_MAX_YEAR;
 /// Tasks per page of the list; the rest is reached with "load more".
 pub const PAGE_SIZE: i64 = 50;
 

@@ -58,6 +58,11 @@ pub async fn pending_reminders() -> Result<Vec<Reminder>, AppError> {
 pub async fn claim_reminder(id: i64, remind_at: DateTime<Utc>) -> Result<bool, AppError> {
     let user = require_user().await?;
     let state = app_state()?;
+    // No reminder is outside the product's years; PostgreSQL would refuse some as out of
+    // range, which is an error of ours, not an answer.
+    if !super::YEARS.contains(&chrono::Datelike::year(&remind_at)) {
+        return Ok(false);
+    }
     Ok(db::claim_reminder(&state.pool, user.id, id, remind_at).await?)
 }
 

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use {
     super::{db, secret, TokenInput, MAX_TOKENS_PER_USER},
     crate::{
-        auth::session::require_user,
+        auth::{api::check_current_password, session::require_user, User},
         forms::finish,
         request::{is_plain_form_post, redirect_back},
         state::app_state,
@@ -27,7 +27,8 @@ pub async fn list_tokens() -> Result<Vec<TokenInfo>, AppError> {
 }
 
 /// Creates a token for the caller and answers it with its secret, the one time the secret is
-/// ever sent. Without JavaScript the secret rides the redirect back in a one-minute,
+/// ever sent. Needs the caller's password (throttled as every password check), so that a
+/// session alone cannot mint a credential that outlives it. Without JavaScript the secret rides the redirect back in a one-minute,
 /// `HttpOnly` cookie of the account page that the page reads once and clears
 /// (`take_new_token`); it is never stored on the server.
 #[server(prefix = "/api", endpoint = "create_token")]
@@ -36,6 +37,7 @@ pub async fn create_token(#[server(flatten)] token: TokenForm) -> Result<NewToke
         let user = require_user().await?;
         let state = app_state()?;
         let input = TokenInput::parse(&token)?;
+        confirm_password(&state, &user, token.current_password.clone()).await?;
         let (secret, hash) = secret::generate().map_err(|err| {
             tracing::error!(error = %err, "no random bytes for a token");
             AppError::Internal
@@ -84,6 +86,46 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     }
     .await;
     finish("revoke_token", &[], result).await
+}
+
+/// Revokes every token of the caller, with their password; how many there were.
+#[server(prefix = "/api", endpoint = "revoke_all_tokens")]
+pub async fn revoke_all_tokens(current_password: String) -> Result<u64, AppError> {
+    let result = async {
+        let user = require_user().await?;
+        let state = app_state()?;
+        confirm_password(&state, &user, current_password).await?;
+        let revoked = db::revoke_all(&state.pool, user.id).await?;
+        tracing::info!(revoked, "every API token revoked");
+        redirect_back(&[]);
+        Ok(revoked)
+    }
+    .await;
+    finish("revoke_all_tokens", &[], result).await
+}
+
+/// The caller's own password, checked (and counted) as every password check is.
+#[cfg(feature = "ssr")]
+async fn confirm_password(
+    state: &crate::state::AppState,
+    user: &User,
+    password: String,
+) -> Result<(), AppError> {
+    if password.is_empty() {
+        return Err(AppError::validation(
+            "current_password",
+            "Enter your password to confirm it is you.",
+        ));
+    }
+    let ticket = state.passwords.admit()?;
+    if check_current_password(state, &ticket, user, password).await? {
+        Ok(())
+    } else {
+        Err(AppError::validation(
+            "current_password",
+            "That is not your password.",
+        ))
+    }
 }
 
 /// The secret of a token just created by a plain form post (JavaScript off), once: reading

@@ -84,13 +84,19 @@ pub async fn authenticate(pool: &PgPool, hash: &[u8; 32]) -> Result<Option<Calle
 }
 
 /// Stores a new token of `user` under `hash`, unless they already hold
-/// `MAX_TOKENS_PER_USER` (then `None`).
+/// `MAX_TOKENS_PER_USER` (then `None`). The person's row is locked first, so that creations
+/// at once are counted one after another and the limit holds exactly: the count is a
+/// statement of its own, which sees every token committed before the lock was granted.
 pub async fn insert(
     pool: &PgPool,
     user: Uuid,
     input: &TokenInput,
     hash: &[u8; 32],
 ) -> Result<Option<TokenInfo>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("select id from users where id = $1 for update", user)
+        .fetch_optional(&mut *tx)
+        .await?;
     let row = sqlx::query_as!(
         TokenRow,
         r#"
@@ -108,8 +114,9 @@ pub async fn insert(
         input.expires_in_days.map(|d| d as i32),
         MAX_TOKENS_PER_USER,
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(row.map(TokenInfo::from))
 }
 
@@ -131,6 +138,14 @@ pub async fn list(pool: &PgPool, user: Uuid) -> Result<Vec<TokenInfo>, sqlx::Err
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(TokenInfo::from).collect())
+}
+
+/// Deletes every token of `user`; how many there were.
+pub async fn revoke_all(pool: &PgPool, user: Uuid) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!("delete from api_tokens where user_id = $1", user)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// Deletes `user`'s token `id`; false when they have none such.

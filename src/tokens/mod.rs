@@ -83,7 +83,7 @@ pub struct NewToken {
 }
 
 /// The create form as it is posted (with or without JavaScript).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TokenForm {
     pub name: String,
@@ -91,9 +91,23 @@ pub struct TokenForm {
     pub scope: String,
     /// Days until it expires (one of `EXPIRY_DAYS`), or `never`.
     pub expires: String,
+    /// The person's password: a session alone (a stolen cookie) cannot mint a token.
+    pub current_password: String,
+}
+
+impl std::fmt::Debug for TokenForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenForm")
+            .field("name", &self.name)
+            .field("scope", &self.scope)
+            .field("expires", &self.expires)
+            .field("current_password", &"[redacted]")
+            .finish()
+    }
 }
 
 impl TokenForm {
+    /// The fields a refused form keeps for the page to show again (never the password).
     pub fn fields(&self) -> [(&'static str, &str); 3] {
         [
             ("name", &self.name),
@@ -163,7 +177,16 @@ mod tests {
             name: name.into(),
             scope: scope.into(),
             expires: expires.into(),
+            current_password: String::new(),
         }
+    }
+
+    #[test]
+    fn the_password_never_shows_in_debug_output_or_kept_fields() {
+        let mut f = form("Phone", "write", "never");
+        f.current_password = "correct horse battery".into();
+        assert!(!format!("{f:?}").contains("horse"));
+        assert!(!f.fields().iter().any(|(_, v)| v.contains("horse")));
     }
 
     #[test]

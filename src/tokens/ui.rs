@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use leptos::{either::Either, prelude::*};
 
 use super::{
-    api::{list_tokens, take_new_token, CreateToken, RevokeToken},
+    api::{list_tokens, take_new_token, CreateToken, RevokeAllTokens, RevokeToken},
     Scope, TokenInfo, EXPIRY_DAYS,
 };
 use crate::{
@@ -20,19 +20,28 @@ use crate::{
 pub struct Tokens {
     create: ServerAction<CreateToken>,
     revoke: ServerAction<RevokeToken>,
+    revoke_all: ServerAction<RevokeAllTokens>,
     list: Resource<Result<Vec<TokenInfo>, AppError>>,
     /// A token created by a plain form post, carried back by a one-minute cookie.
     kept: Resource<Result<Option<String>, AppError>>,
     pub form: FormState,
     pub revoke_form: FormState,
+    pub revoke_all_form: FormState,
 }
 
 impl Tokens {
     pub fn new() -> Self {
         let create = ServerAction::<CreateToken>::new();
         let revoke = ServerAction::<RevokeToken>::new();
+        let revoke_all = ServerAction::<RevokeAllTokens>::new();
         let list = Resource::new(
-            move || (create.version().get(), revoke.version().get()),
+            move || {
+                (
+                    create.version().get(),
+                    revoke.version().get(),
+                    revoke_all.version().get(),
+                )
+            },
             |_| list_tokens(),
         );
         let kept = Resource::new(|| (), |_| take_new_token());
@@ -41,13 +50,19 @@ impl Tokens {
             Signal::derive(move || create.value().get().map(|r| r.map(|_| ()))),
         );
         let revoke_form = FormState::new("revoke_token", revoke.value().into());
+        let revoke_all_form = FormState::new(
+            "revoke_all_tokens",
+            Signal::derive(move || revoke_all.value().get().map(|r| r.map(|_| ()))),
+        );
         Self {
             create,
             revoke,
+            revoke_all,
             list,
             kept,
             form,
             revoke_form,
+            revoke_all_form,
         }
     }
 }
@@ -67,10 +82,12 @@ pub fn TokensSection(tokens: Tokens) -> impl IntoView {
     let Tokens {
         create,
         revoke,
+        revoke_all,
         list,
         kept,
         form,
         revoke_form,
+        revoke_all_form,
     } = tokens;
     // The secret of the token just made: from the action's answer, or from a plain post.
     let secret = move || match create.value().get() {
@@ -87,7 +104,7 @@ pub fn TokensSection(tokens: Tokens) -> impl IntoView {
         EXPIRY_DAYS
             .iter()
             .map(|d| (d.to_string(), format!("In {d} days")))
-            .chain([("never".to_owned(), "Never".to_owned())])
+            .chain([("never".to_owned(), "Never expires".to_owned())])
             .collect(),
     );
     view! {
@@ -105,12 +122,15 @@ pub fn TokensSection(tokens: Tokens) -> impl IntoView {
                 })}
             </Suspense>
             <ActionForm action=create attr:class="form" attr:novalidate=true>
-                <FormAlert form fields=vec!["name", "scope", "expires"] />
+                <FormAlert form fields=vec!["name", "scope", "expires", "current_password"] />
                 <Field form name="name" label="Token name" required=true keep_value=true
                     maxlength=super::TOKEN_NAME_MAX_CHARS as u32
                     hint="What will use it, such as \"Phone\" or \"Backup script\"." />
                 <Field form name="scope" label="Access" kind=scopes keep_value=true value="read".to_owned() />
                 <Field form name="expires" label="Expires" kind=expiries keep_value=true value="90".to_owned() />
+                <Field form name="current_password" label="Confirm with your password" kind="password"
+                    autocomplete="current-password" required=true
+                    hint="A token works until it expires or is revoked, even after you sign out." />
                 <button type="submit" class="primary">"Create token"</button>
             </ActionForm>
             <FormAlert form=revoke_form fields=Vec::new() />
@@ -122,6 +142,7 @@ pub fn TokensSection(tokens: Tokens) -> impl IntoView {
                         }.into_any()),
                         Ok(list) => Either::Left(view! {
                             <div class="table-scroll"><TokenTable list revoke /></div>
+                            <RevokeAll action=revoke_all form=revoke_all_form />
                         }.into_any()),
                         Err(error) => Either::Right(view! {
                             <div class="form-alert" role="alert">{error.to_string()}</div>
@@ -167,6 +188,23 @@ fn NewTokenNotice(secret: String) -> impl IntoView {
     }
 }
 
+/// Revokes every token at once, with the password: what to do when one may have leaked.
+#[component]
+fn RevokeAll(action: ServerAction<RevokeAllTokens>, form: FormState) -> impl IntoView {
+    view! {
+        <details class="revoke-all">
+            <summary>"Revoke all tokens"</summary>
+            <ActionForm action attr:class="form" attr:novalidate=true>
+                <FormAlert form fields=vec!["current_password"] />
+                <p class="hint">"Every program using one of your tokens stops working at once."</p>
+                <Field form name="current_password" label="Password to revoke all tokens" kind="password"
+                    autocomplete="current-password" required=true />
+                <button type="submit" class="danger">"Revoke all tokens"</button>
+            </ActionForm>
+        </details>
+    }
+}
+
 #[component]
 fn TokenTable(list: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     let now = Utc::now();
@@ -186,7 +224,7 @@ fn TokenTable(list: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl I
             <tbody>
                 {list.into_iter().map(|token| {
                     let expires = match token.expires_at {
-                        None => "Never".to_owned(),
+                        None => "Never expires".to_owned(),
                         Some(at) if at <= now => format!("Expired {}", day(&at)),
                         Some(at) => day(&at),
                     };

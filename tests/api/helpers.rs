@@ -34,6 +34,8 @@ pub struct TestApp {
     pub db: DbProxy,
     /// The app's configuration, so that more instances can be started on the same database.
     pub config: Config,
+    /// The password last signed up or in with on `client` (`token` confirms with it).
+    own_password: std::sync::Mutex<Option<String>>,
     db_name: String,
     admin: PgConnectOptions,
     shutdown: Option<oneshot::Sender<()>>,
@@ -137,6 +139,7 @@ impl TestApp {
             jar,
             db,
             config,
+            own_password: std::sync::Mutex::new(None),
             db_name,
             admin,
             shutdown: Some(shutdown),
@@ -471,6 +474,7 @@ impl TestApp {
     }
 
     pub async fn sign_up(&self, email: &str, password: &str) -> FnAnswer {
+        *self.own_password.lock().unwrap() = Some(password.to_owned());
         self.sign_up_as(&self.client, email, password).await
     }
 
@@ -484,6 +488,7 @@ impl TestApp {
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> FnAnswer {
+        *self.own_password.lock().unwrap() = Some(password.to_owned());
         self.sign_in_as(&self.client, email, password).await
     }
 
@@ -617,13 +622,18 @@ pub fn api_client() -> Client {
 
 impl TestApp {
     /// Creates an API token of `scope` (`read` or `write`) for the person signed in on
-    /// `client`, as the account page does; its secret.
-    pub async fn token_as(&self, client: &Client, scope: &str) -> String {
+    /// `client` with `password`, as the account page does; its secret.
+    pub async fn token_as(&self, client: &Client, password: &str, scope: &str) -> String {
         let answer = self
             .call_as(
                 client,
                 "create_token",
-                &[("name", "test"), ("scope", scope), ("expires", "30")],
+                &[
+                    ("name", "test"),
+                    ("scope", scope),
+                    ("expires", "30"),
+                    ("current_password", password),
+                ],
             )
             .await;
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
@@ -635,7 +645,13 @@ impl TestApp {
 
     /// `token_as` the app's own client.
     pub async fn token(&self, scope: &str) -> String {
-        self.token_as(&self.client, scope).await
+        let password = self
+            .own_password
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("a person signed up or in on the app's client");
+        self.token_as(&self.client, &password, scope).await
     }
 
     /// A request to the JSON API with `token` as its bearer token and no cookies.

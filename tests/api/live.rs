@@ -58,7 +58,7 @@ impl Events {
     }
 
     /// Whether the stream says nothing (no event, no end) for `quiet`.
-    async fn stays_quiet(&mut self, quiet: Duration) -> bool {
+    pub(crate) async fn stays_quiet(&mut self, quiet: Duration) -> bool {
         tokio::time::timeout(quiet, self.next()).await.is_err()
     }
 }

@@ -11,6 +11,7 @@ mod errors_and_headers;
 mod health;
 #[allow(dead_code)] // not every test binary module uses every helper
 mod helpers;
+mod limits;
 mod list;
 mod live;
 mod operations;

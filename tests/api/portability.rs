@@ -225,15 +225,12 @@ async fn an_export_imports_back_as_the_same_tasks_in_json_and_in_csv() {
     for (content_type, file) in [("application/json", json_file), ("text/csv", csv_file)] {
         // A new person, with nothing yet.
         let (client, _) = crate::helpers::new_client();
+        let password = crate::helpers::strong_password();
         crate::helpers::assert_ok(
-            &app.sign_up_as(
-                &client,
-                &crate::helpers::unique_email(),
-                &crate::helpers::strong_password(),
-            )
-            .await,
+            &app.sign_up_as(&client, &crate::helpers::unique_email(), &password)
+                .await,
         );
-        let theirs = app.token_as(&client, "write").await;
+        let theirs = app.token_as(&client, &password, "write").await;
         let answer = import(&app, &theirs, content_type, file).await;
         assert_eq!(
             answer.status,

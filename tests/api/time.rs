@@ -555,6 +555,53 @@ async fn a_reminder_is_shown_once_per_person_whatever_the_tabs_and_can_be_snooze
 }
 
 #[tokio::test]
+async fn snoozing_and_showing_a_reminder_thirty_times_keeps_one_row_for_the_task() {
+    let app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    let past = (Utc::now() - Duration::minutes(5))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let task = app
+        .added_task(&[("title", "Stretch"), ("remind", "at"), ("remind_at", &past)])
+        .await;
+    let id = task.id.to_string();
+    let mut at = task.remind_at.expect("a reminder moment");
+    for round in 0..30 {
+        let claimed = app
+            .call("claim_reminder", &[("id", &id), ("remind_at", &at.to_rfc3339())])
+            .await;
+        assert!(claimed.json::<bool>(), "round {round}: the new moment shows");
+        let again = app
+            .call("claim_reminder", &[("id", &id), ("remind_at", &at.to_rfc3339())])
+            .await;
+        assert!(!again.json::<bool>(), "round {round}: once");
+        let snoozed = app
+            .call("snooze_reminder", &[("id", &id), ("minutes", "1")])
+            .await;
+        assert_eq!(snoozed.status, StatusCode::OK, "{}", snoozed.body);
+        at = snoozed.json();
+    }
+    let rows: i64 = sqlx::query_scalar("select count(*) from reminders_shown")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "one row per task, whatever its history");
+    // A moment outside the years a task may have is no reminder of it (not a database error).
+    for far in ["-200000-01-01T00:00:00Z", "+200000-01-01T00:00:00Z", "0001-01-01T00:00:00Z"] {
+        let answer = app
+            .call("claim_reminder", &[("id", &id), ("remind_at", far)])
+            .await;
+        assert!(
+            answer.status == StatusCode::OK && !answer.json::<bool>()
+                || answer.status == StatusCode::BAD_REQUEST,
+            "{far}: {} {}",
+            answer.status,
+            answer.body
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_api_reads_and_writes_due_times_repeats_and_reminders() {
     let app = TestApp::spawn().await;
     person_in(&app, "America/New_York").await;
@@ -700,6 +747,7 @@ async fn a_json_export_imports_back_with_its_due_times_repeats_and_reminders() {
         .unwrap();
 
     let (client, _) = new_client();
+    let password = strong_password();
     let answer = app
         .call_as(
             &client,
@@ -707,13 +755,13 @@ async fn a_json_export_imports_back_with_its_due_times_repeats_and_reminders() {
             &[
                 ("email", &unique_email()),
                 ("name", ""),
-                ("password", &strong_password()),
+                ("password", &password),
                 ("time_zone", "Europe/Paris"),
             ],
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let theirs = app.token_as(&client, "write").await;
+    let theirs = app.token_as(&client, &password, "write").await;
     let imported = ApiAnswer::of(
         app.api(Method::POST, "/api/v1/import", &theirs)
             .header(reqwest::header::CONTENT_TYPE, "application/json")

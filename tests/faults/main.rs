@@ -4,6 +4,7 @@
 //! break things without disturbing the other tests. Nothing here is timed: each test counts
 //! what was acknowledged and what the database holds.
 
+mod memory;
 mod support;
 
 use std::{

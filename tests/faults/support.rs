@@ -246,7 +246,11 @@ impl Server {
     ) -> Result<Self, String> {
         let log = std::env::temp_dir().join(format!("tlf-server-{port}-{}.log", rand_suffix()));
         let file = std::fs::File::create(&log).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tasklist"));
+        // FAULTS_SERVER_BIN runs these tests against another build (an older release's, to
+        // compare); by default, this one's.
+        let bin = std::env::var("FAULTS_SERVER_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tasklist").to_owned());
+        let mut cmd = Command::new(bin);
         cmd.current_dir(ROOT)
             .env("DATABASE_URL", database_url)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
@@ -288,6 +292,11 @@ impl Server {
 
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The process id, for reading its `/proc/PID/status`.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("still running")
     }
 
     /// SIGKILL: no chance to finish anything.
@@ -362,21 +371,23 @@ impl Person {
             token_id: 0,
         };
         let email = format!("faults-{}@example.com", uuid::Uuid::new_v4().simple());
+        let password = "correct horse battery staple 42";
         let signed_up = person
             .post(
                 "sign_up",
-                &[
-                    ("email", &email),
-                    ("name", ""),
-                    ("password", "correct horse battery staple 42"),
-                ],
+                &[("email", &email), ("name", ""), ("password", password)],
             )
             .await;
         assert_eq!(signed_up.status(), StatusCode::OK);
         let created: Value = person
             .post(
                 "create_token",
-                &[("name", "faults"), ("scope", "write"), ("expires", "30")],
+                &[
+                    ("name", "faults"),
+                    ("scope", "write"),
+                    ("expires", "30"),
+                    ("current_password", password),
+                ],
             )
             .await
             .json()
