@@ -131,16 +131,27 @@ mod tests {
         let gate = Gate::new(2, 1);
         let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
         let first = gate.admit(a).unwrap();
-        assert_eq!(gate.admit(a).unwrap_err(), AppError::Unavailable, "one each");
+        assert_eq!(
+            gate.admit(a).unwrap_err(),
+            AppError::Unavailable,
+            "one each"
+        );
         let second = gate.admit(b).unwrap();
-        assert_eq!(gate.admit(c).unwrap_err(), AppError::Unavailable, "two in all");
+        assert_eq!(
+            gate.admit(c).unwrap_err(),
+            AppError::Unavailable,
+            "two in all"
+        );
         assert_eq!(gate.free(), 0);
         drop(first);
         assert_eq!(gate.free(), 1);
         let again = gate.admit(a).unwrap();
         drop((second, again));
         assert_eq!(gate.free(), 2);
-        assert!(gate.people.lock().unwrap().is_empty(), "nobody is remembered");
+        assert!(
+            gate.people.lock().unwrap().is_empty(),
+            "nobody is remembered"
+        );
     }
 
     #[test]

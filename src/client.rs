@@ -52,6 +52,17 @@ impl TrustedProxies {
         self.0.iter().any(|net| net.contains(&ip))
     }
 
+    /// What the client of a request with these `extensions` (the socket's peer, as the
+    /// accept loop records it) and `headers` is counted under.
+    pub fn rate_key(&self, extensions: &http::Extensions, headers: &HeaderMap) -> RateKey {
+        let peer = extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |info| {
+                info.0.ip()
+            });
+        RateKey::of(self.client_ip(peer, headers))
+    }
+
     /// The client's address: the socket's peer, unless that peer is a trusted proxy; then
     /// the first address of `X-Forwarded-For`, read from the right, that is not a trusted
     /// proxy (the one our outermost proxy saw). Entries further left were written by the
@@ -90,7 +101,7 @@ impl TrustedProxies {
 }
 
 /// What a client's attempts are counted under: an IPv4 address, or the /64 of an IPv6 one.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RateKey(String);
 
 impl RateKey {

@@ -17,7 +17,6 @@ pub mod error;
 pub mod forms;
 pub mod live;
 pub mod paging;
-#[cfg(feature = "ssr")]
 pub mod portability;
 pub mod tags;
 pub mod tasks;
@@ -34,6 +33,8 @@ pub mod config;
 pub mod health;
 #[cfg(feature = "ssr")]
 pub mod monitoring;
+#[cfg(feature = "ssr")]
+pub mod once_cookie;
 #[cfg(feature = "ssr")]
 pub mod request;
 #[cfg(feature = "ssr")]

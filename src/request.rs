@@ -2,9 +2,8 @@
 //! session, the client's address, and whether it is a plain form post. Below every
 //! capability; `auth::session` builds the caller on top of it.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 
-use axum::extract::ConnectInfo;
 use leptos::prelude::*;
 use tower_sessions::Session;
 
@@ -23,16 +22,12 @@ pub async fn current_session() -> Result<Session, AppError> {
 /// socket's, or behind a trusted proxy the one `X-Forwarded-For` names; see `client`), an
 /// IPv6 one as its /64.
 pub async fn client_address() -> RateKey {
-    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| {
-            addr.ip()
-        });
-    let ip = match (app_state(), use_context::<http::request::Parts>()) {
-        (Ok(state), Some(parts)) => state.trusted_proxies.client_ip(peer, &parts.headers),
-        _ => peer,
-    };
-    RateKey::of(ip)
+    match (app_state(), use_context::<http::request::Parts>()) {
+        (Ok(state), Some(parts)) => state
+            .trusted_proxies
+            .rate_key(&parts.extensions, &parts.headers),
+        _ => RateKey::of(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+    }
 }
 
 /// True for a plain HTML form post (JavaScript off): the browser wants a page back, and

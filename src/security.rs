@@ -126,7 +126,11 @@ pub async fn redirect_on_site(
 /// `scheme://authority` of an absolute URL.
 fn absolute_origin(url: &str) -> Option<&str> {
     let (scheme, rest) = url.split_once("://")?;
-    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) {
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    {
         return None;
     }
     let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
@@ -225,9 +229,9 @@ mod tests {
         let app = axum::Router::new()
             .route(
                 "/",
-                axum::routing::get(move || async move {
-                    (StatusCode::FOUND, [(header::LOCATION, to)])
-                }),
+                axum::routing::get(
+                    move || async move { (StatusCode::FOUND, [(header::LOCATION, to)]) },
+                ),
             )
             .layer(axum::middleware::from_fn_with_state(site, redirect_on_site));
         let res = app
@@ -245,7 +249,10 @@ mod tests {
     #[tokio::test]
     async fn redirects_stay_on_this_site() {
         let plain = || site(None, false);
-        assert_eq!(redirected("/account?done=1", plain()).await, "/account?done=1");
+        assert_eq!(
+            redirected("/account?done=1", plain()).await,
+            "/account?done=1"
+        );
         assert_eq!(
             redirected("http://127.0.0.1:3000/account?x=1", plain()).await,
             "/account?x=1",

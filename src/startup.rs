@@ -2,13 +2,7 @@
 //! metrics address, and a serve loop that on SIGINT/SIGTERM drains (health 503, still
 //! serving), then finishes in-flight requests within a bounded time.
 
-use std::{
-    future::Future,
-    net::SocketAddr,
-    str::FromStr,
-    sync::Arc,
-    time::Duration,
-};
+use std::{future::Future, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
 
 use axum::{
     extract::{DefaultBodyLimit, Request, State},
@@ -49,7 +43,7 @@ use crate::{
     security::{self, SiteSecurity},
     serve::{self, ConnectionLimits},
     state::{AppState, SessionSettings},
-    tokens::limits::ApiLimits,
+    tokens::limits::{ApiLimits, BadTokenLimits},
 };
 
 /// Largest request body accepted; a task with the longest description is a few KiB.
@@ -113,6 +107,7 @@ impl Application {
         ));
         let live = Hub::new(live::hub::StreamLimits {
             per_user: config.live_max_streams_per_user,
+            per_address: config.admission.live_streams_per_address,
             total: config.live_max_streams,
         });
         let listen_url = config
@@ -145,6 +140,7 @@ impl Application {
             exports: Gate::new(config.admission.exports, 1),
             draining: draining.clone(),
             api_limits: ApiLimits::new(config.api_rate_limit),
+            bad_tokens: BadTokenLimits::new(config.admission.bad_tokens_per_minute),
             live: live.clone(),
             leptos_options,
             pool: pool.clone(),
@@ -232,20 +228,15 @@ impl Application {
         let draining = self.draining.clone();
         let drain = self.drain;
         let (stopping_tx, stopping) = tokio::sync::oneshot::channel::<()>();
-        let serve = serve::serve(
-            self.listener,
-            self.router,
-            self.connections,
-            async move {
-                shutdown.await;
-                draining.start();
-                tracing::info!(drain_secs = drain.as_secs(), "draining: health answers 503");
-                tokio::time::sleep(drain).await;
-                tracing::info!("shutting down: finishing in-flight requests");
-                live.close();
-                let _ = stopping_tx.send(());
-            },
-        );
+        let serve = serve::serve(self.listener, self.router, self.connections, async move {
+            shutdown.await;
+            draining.start();
+            tracing::info!(drain_secs = drain.as_secs(), "draining: health answers 503");
+            tokio::time::sleep(drain).await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            live.close();
+            let _ = stopping_tx.send(());
+        });
         tokio::pin!(serve);
         let served = tokio::select! {
             () = &mut serve => Some(()),

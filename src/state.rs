@@ -17,7 +17,7 @@ use crate::{
     health::Draining,
     live::hub::Hub,
     security::SiteSecurity,
-    tokens::limits::ApiLimits,
+    tokens::limits::{ApiLimits, BadTokenLimits},
 };
 
 /// Shared by every handler and, through Leptos context, every server function.
@@ -35,6 +35,8 @@ pub struct AppState {
     pub live: Arc<Hub>,
     /// Requests per API token on this instance.
     pub api_limits: Arc<ApiLimits>,
+    /// Unknown tokens presented per client address on this instance.
+    pub bad_tokens: Arc<BadTokenLimits>,
     /// Set while this instance drains before it stops (`/healthz` answers 503).
     pub draining: Draining,
     /// Imports running at once (each holds its file and its tasks in memory).

@@ -50,11 +50,20 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, Problem
     if let Err(wait) = state.api_limits.check(&hash) {
         return Err(Problem::too_many_requests(wait));
     }
-    let caller = db::authenticate(&state.pool, &hash).await?.ok_or_else(|| {
-        Problem::unauthorized(
+    // A client that has presented many tokens that do not exist is refused before the
+    // database is asked about one more.
+    let address = state
+        .trusted_proxies
+        .rate_key(&parts.extensions, &parts.headers);
+    if let Err(wait) = state.bad_tokens.check(&address) {
+        return Err(Problem::too_many_requests(wait));
+    }
+    let Some(caller) = db::authenticate(&state.pool, &hash).await? else {
+        let _ = state.bad_tokens.take(&address);
+        return Err(Problem::unauthorized(
             "This token is not valid: it was revoked, it expired, or it never existed.",
-        )
-    })?;
+        ));
+    };
     if let Err(wait) = state.api_limits.take(&hash) {
         return Err(Problem::too_many_requests(wait));
     }

@@ -18,6 +18,7 @@ use super::{
 use crate::{
     error::AppError,
     portability::{
+        export::Holder,
         import::{self, ImportError, Refused, IMPORT_MAX_BYTES},
         routes::download,
         Format,
@@ -39,9 +40,11 @@ pub struct ExportParams {
         (status = 200, description = "Every task with its tags, oldest first, streamed",
          content((String = "application/json"), (String = "text/csv"))),
         (status = 422, description = "An unknown format", body = Problem),
+        (status = 503, description = "As many exports as the instance streams at once are \
+            running, or one of yours is; try again after `Retry-After`", body = Problem),
     ),
     security(("token" = [])))]
-/// Download every task.
+/// Download every task. A token revoked while its export streams cuts the export short.
 pub async fn export(
     State(state): State<AppState>,
     Reader(caller): Reader,
@@ -50,7 +53,13 @@ pub async fn export(
     let format = Format::parse(params.format.as_deref()).ok_or_else(|| {
         Problem::invalid(vec![AppError::validation("format", "Use json or csv.")])
     })?;
-    Ok(download(&state, caller.user.id, format).await)
+    Ok(download(
+        &state,
+        caller.user.id,
+        format,
+        Holder::Token(caller.token_id),
+    )
+    .await?)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,7 +106,11 @@ pub async fn import(
     };
     // A place first: past the imports the instance takes at once, the file is not read.
     let admitted = state.imports.admit(caller.user.id)?;
-    let bytes = axum::body::to_bytes(body, IMPORT_MAX_BYTES)
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let bytes = import::read_file(body.into_data_stream(), announced)
         .await
         .map_err(|_| {
             Problem::status(

@@ -308,14 +308,8 @@ pub fn AccountPage() -> impl IntoView {
 /// upload form (`portability::routes`), the same with JavaScript on or off.
 #[component]
 fn DataSection(import: FormState) -> impl IntoView {
-    let query = use_query_map();
-    // Only a number is shown: the link is anyone's to write.
-    let imported = move || {
-        query
-            .read()
-            .get("imported")
-            .and_then(|n| n.parse::<u64>().ok())
-    };
+    // From the upload's own answer (a cookie read once), never from the URL.
+    let imported = Resource::new(|| (), |_| crate::portability::api::take_import_result());
     view! {
         <section class="card stack" id="data" aria-labelledby="data-heading">
             <h2 id="data-heading">"Your data"</h2>
@@ -331,11 +325,15 @@ fn DataSection(import: FormState) -> impl IntoView {
                  task app with a first line naming its columns (title, description, priority, due \
                  date, tags, completed). Every task is added, or none if a row is not valid."
             </p>
-            {move || imported().map(|n| view! {
-                <p class="notice" role="status">
-                    {if n == 1 { "Imported 1 task.".to_owned() } else { format!("Imported {n} tasks.") }}
-                </p>
-            })}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    imported.await.ok().flatten().map(|n| view! {
+                        <p class="notice" role="status">
+                            {if n == 1 { "Imported 1 task.".to_owned() } else { format!("Imported {n} tasks.") }}
+                        </p>
+                    })
+                })}
+            </Suspense>
             <form class="form" method="post" action="/account/import" enctype="multipart/form-data">
                 <FormAlert form=import fields=vec![] />
                 <div class="field">

@@ -11,6 +11,7 @@ use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use super::Change;
+use crate::client::RateKey;
 
 /// Signals a stream may miss while it is slow before it is told to resync instead.
 const BACKLOG: usize = 64;
@@ -24,10 +25,12 @@ pub enum Signal {
     Session,
 }
 
-/// How many streams may be open: per person and on this instance.
+/// How many streams may be open: per person, per client address (so that a few hundred
+/// free accounts from one place cannot take every place) and on this instance.
 #[derive(Clone, Copy, Debug)]
 pub struct StreamLimits {
     pub per_user: usize,
+    pub per_address: usize,
     pub total: usize,
 }
 
@@ -36,6 +39,8 @@ pub struct StreamLimits {
 pub enum Refused {
     /// This person has `per_user` streams open already.
     UserFull,
+    /// This client address has `per_address` streams open already.
+    AddressFull,
     /// This instance has `total` streams open already.
     Full,
 }
@@ -53,6 +58,7 @@ pub struct Hub {
 #[derive(Default)]
 struct Streams {
     by_user: HashMap<Uuid, broadcast::Sender<Signal>>,
+    by_address: HashMap<RateKey, usize>,
     open: usize,
 }
 
@@ -60,6 +66,7 @@ struct Streams {
 pub struct Subscription {
     hub: Arc<Hub>,
     user: Uuid,
+    address: RateKey,
     pub signals: broadcast::Receiver<Signal>,
     pub closing: watch::Receiver<bool>,
 }
@@ -103,11 +110,18 @@ impl Hub {
         self.streams.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Opens a stream for `user`, unless a limit is reached.
-    pub fn subscribe(self: &Arc<Self>, user: Uuid) -> Result<Subscription, Refused> {
+    /// Opens a stream for `user` from client `address`, unless a limit is reached.
+    pub fn subscribe(
+        self: &Arc<Self>,
+        user: Uuid,
+        address: RateKey,
+    ) -> Result<Subscription, Refused> {
         let mut streams = self.streams();
         if streams.open >= self.limits.total {
             return Err(Refused::Full);
+        }
+        if streams.by_address.get(&address).copied().unwrap_or(0) >= self.limits.per_address {
+            return Err(Refused::AddressFull);
         }
         let sender = streams
             .by_user
@@ -118,9 +132,11 @@ impl Hub {
         }
         let signals = sender.subscribe();
         streams.open += 1;
+        *streams.by_address.entry(address.clone()).or_insert(0) += 1;
         Ok(Subscription {
             hub: self.clone(),
             user,
+            address,
             signals,
             closing: self.closing.subscribe(),
         })
@@ -164,6 +180,12 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         let mut streams = self.hub.streams();
         streams.open -= 1;
+        if let Some(held) = streams.by_address.get_mut(&self.address) {
+            *held -= 1;
+            if *held == 0 {
+                streams.by_address.remove(&self.address);
+            }
+        }
         // This subscription's receiver is still alive here, so 1 means "the last one".
         if streams
             .by_user
@@ -180,16 +202,24 @@ mod tests {
     use super::*;
 
     fn hub(per_user: usize, total: usize) -> Arc<Hub> {
-        Hub::new(StreamLimits { per_user, total })
+        Hub::new(StreamLimits {
+            per_user,
+            per_address: total,
+            total,
+        })
+    }
+
+    fn here() -> RateKey {
+        RateKey::of(std::net::Ipv4Addr::LOCALHOST.into())
     }
 
     #[test]
     fn a_change_reaches_its_person_and_nobody_else() {
         let hub = hub(4, 10);
         let (ada, bob) = (Uuid::new_v4(), Uuid::new_v4());
-        let mut ada1 = hub.subscribe(ada).unwrap();
-        let mut ada2 = hub.subscribe(ada).unwrap();
-        let mut bob1 = hub.subscribe(bob).unwrap();
+        let mut ada1 = hub.subscribe(ada, here()).unwrap();
+        let mut ada2 = hub.subscribe(ada, here()).unwrap();
+        let mut bob1 = hub.subscribe(bob, here()).unwrap();
         hub.dispatch(&format!(r#"{{"u":"{ada}","k":"task","id":5,"v":2}}"#));
         let expected = Signal::Change(Change::Task { id: 5, v: 2 });
         assert_eq!(ada1.signals.try_recv().unwrap(), expected);
@@ -227,23 +257,45 @@ mod tests {
     fn limits_hold_per_person_and_in_all_and_places_come_back() {
         let hub = hub(2, 3);
         let (ada, bob) = (Uuid::new_v4(), Uuid::new_v4());
-        let a1 = hub.subscribe(ada).unwrap();
-        let _a2 = hub.subscribe(ada).unwrap();
-        assert_eq!(hub.subscribe(ada).err(), Some(Refused::UserFull));
-        let _b1 = hub.subscribe(bob).unwrap();
-        assert_eq!(hub.subscribe(bob).err(), Some(Refused::Full));
+        let a1 = hub.subscribe(ada, here()).unwrap();
+        let _a2 = hub.subscribe(ada, here()).unwrap();
+        assert_eq!(hub.subscribe(ada, here()).err(), Some(Refused::UserFull));
+        let _b1 = hub.subscribe(bob, here()).unwrap();
+        assert_eq!(hub.subscribe(bob, here()).err(), Some(Refused::Full));
         assert_eq!(hub.open_streams(), 3);
         drop(a1);
         assert_eq!(hub.open_streams(), 2);
-        assert!(hub.subscribe(bob).is_ok());
+        assert!(hub.subscribe(bob, here()).is_ok());
+    }
+
+    #[test]
+    fn one_client_address_holds_at_most_its_share_of_streams() {
+        let hub = Hub::new(StreamLimits {
+            per_user: 5,
+            per_address: 3,
+            total: 100,
+        });
+        let elsewhere = RateKey::of(std::net::Ipv4Addr::new(192, 0, 2, 7).into());
+        // Three free accounts from one address fill its share; another address still gets in.
+        let held: Vec<_> = (0..3)
+            .map(|_| hub.subscribe(Uuid::new_v4(), here()).unwrap())
+            .collect();
+        assert_eq!(
+            hub.subscribe(Uuid::new_v4(), here()).err(),
+            Some(Refused::AddressFull)
+        );
+        assert!(hub.subscribe(Uuid::new_v4(), elsewhere).is_ok());
+        drop(held);
+        assert!(hub.subscribe(Uuid::new_v4(), here()).is_ok());
+        assert_eq!(hub.streams().by_address.len(), 0, "nothing left of them");
     }
 
     #[test]
     fn the_last_stream_of_a_person_takes_their_entry_with_it() {
         let hub = hub(4, 10);
         let ada = Uuid::new_v4();
-        let a1 = hub.subscribe(ada).unwrap();
-        let a2 = hub.subscribe(ada).unwrap();
+        let a1 = hub.subscribe(ada, here()).unwrap();
+        let a2 = hub.subscribe(ada, here()).unwrap();
         drop(a1);
         assert!(hub.streams().by_user.contains_key(&ada));
         drop(a2);
@@ -255,7 +307,7 @@ mod tests {
     fn a_slow_stream_is_told_to_resync_and_a_lost_listener_resyncs_everyone() {
         let hub = hub(4, 10);
         let ada = Uuid::new_v4();
-        let mut slow = hub.subscribe(ada).unwrap();
+        let mut slow = hub.subscribe(ada, here()).unwrap();
         for id in 0..(BACKLOG as i64 + 5) {
             hub.publish(ada, Signal::Change(Change::Task { id, v: 1 }));
         }
@@ -263,7 +315,7 @@ mod tests {
             slow.signals.try_recv(),
             Err(broadcast::error::TryRecvError::Lagged(_))
         ));
-        let mut fresh = hub.subscribe(ada).unwrap();
+        let mut fresh = hub.subscribe(ada, here()).unwrap();
         hub.resync_all();
         assert_eq!(
             fresh.signals.try_recv().unwrap(),
@@ -274,7 +326,7 @@ mod tests {
     #[test]
     fn closing_reaches_every_stream() {
         let hub = hub(4, 10);
-        let sub = hub.subscribe(Uuid::new_v4()).unwrap();
+        let sub = hub.subscribe(Uuid::new_v4(), here()).unwrap();
         assert!(!*sub.closing.borrow());
         hub.close();
         assert!(*sub.closing.borrow());

@@ -38,7 +38,11 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// How soon the browser connects again after a stream ends (the `retry` field).
 const RETRY: Duration = Duration::from_secs(1);
 
-pub async fn events(State(state): State<AppState>, session: Session) -> Response {
+pub async fn events(
+    State(state): State<AppState>,
+    parts: http::request::Parts,
+    session: Session,
+) -> Response {
     let (user, epoch) = match signed_in(&session, &state.sessions).await {
         Ok(Some(found)) => found,
         Ok(None) => return AppError::Unauthorized.into_response(),
@@ -47,12 +51,18 @@ pub async fn events(State(state): State<AppState>, session: Session) -> Response
     let Some(session_id) = session.id() else {
         return AppError::Unauthorized.into_response();
     };
-    let subscription = match state.live.subscribe(user.id) {
+    // Counted by client address too (behind `TRUSTED_PROXIES`, the address it forwards for).
+    let address = state
+        .trusted_proxies
+        .rate_key(&parts.extensions, &parts.headers);
+    let subscription = match state.live.subscribe(user.id, address) {
         Ok(subscription) => subscription,
         Err(refused) => {
             tracing::warn!(?refused, "live stream refused");
             return match refused {
-                Refused::UserFull => AppError::TooManyRequests.into_response(),
+                Refused::UserFull | Refused::AddressFull => {
+                    AppError::TooManyRequests.into_response()
+                }
                 Refused::Full => AppError::Unavailable.into_response(),
             };
         }

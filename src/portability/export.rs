@@ -2,20 +2,49 @@
 //! database that is away is a clear 503, not a cut-off file), then one page of
 //! `EXPORT_PAGE` tasks at a time, each written out before the next is read. A person with
 //! 100,000 tasks is never in memory at once.
+//!
+//! An export holds a place of `AppState::exports` until it ends (so a few people cannot
+//! keep every connection streaming), and every `RECHECK_PAGES` pages it asks again whether
+//! its token or session may still read (a revoked token, or a signed-out session, cuts it
+//! short).
 
 use axum::body::{Body, Bytes};
 use chrono::{SecondsFormat, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use tower_sessions::session::Id;
+
 use super::{csv_text_out, Format};
 use crate::{
+    admission::Pass,
+    auth::session::still_signed_in,
     error::AppError,
     tasks::{cursor::Cursor, db::export_page, iso_date, list::Sort, Task},
 };
 
 /// Tasks read per statement.
 pub const EXPORT_PAGE: i64 = 1000;
+/// Pages between two checks that the export's holder may still read.
+pub const RECHECK_PAGES: usize = 5;
+
+/// On whose authority an export streams.
+#[derive(Debug)]
+pub enum Holder {
+    /// An API token, by its id.
+    Token(i64),
+    /// A signed-in session, with the epoch it was signed in at.
+    Session { id: Id, epoch: i32 },
+}
+
+impl Holder {
+    async fn may_still_read(&self, pool: &PgPool, user: Uuid) -> Result<bool, sqlx::Error> {
+        match self {
+            Self::Token(id) => crate::tokens::db::still_valid(pool, user, *id).await,
+            Self::Session { id, epoch } => still_signed_in(pool, id, user, *epoch).await,
+        }
+    }
+}
 
 /// The CSV file's columns; an import reads the same names back.
 pub const CSV_COLUMNS: [&str; 9] = [
@@ -42,6 +71,11 @@ pub fn file_name(format: Format) -> String {
 struct Step {
     pool: PgPool,
     user: Uuid,
+    holder: Holder,
+    /// The export's place, given back when the stream ends (or is dropped).
+    _admitted: Pass,
+    /// Pages written so far.
+    pages: usize,
     format: Format,
     /// The page to write now.
     page: Vec<Task>,
@@ -49,12 +83,21 @@ struct Step {
     first: bool,
 }
 
-/// The whole export of `user` as a streamed body.
-pub async fn body(pool: PgPool, user: Uuid, format: Format) -> Result<Body, AppError> {
+/// The whole export of `user` as a streamed body, for `holder`, in the place `admitted`.
+pub async fn body(
+    pool: PgPool,
+    user: Uuid,
+    format: Format,
+    holder: Holder,
+    admitted: Pass,
+) -> Result<Body, AppError> {
     let page = export_page(&pool, user, None, EXPORT_PAGE).await?;
     let start = Step {
         pool,
         user,
+        holder,
+        _admitted: admitted,
+        pages: 0,
         format,
         page,
         first: true,
@@ -72,6 +115,23 @@ pub async fn body(pool: PgPool, user: Uuid, format: Format) -> Result<Body, AppE
                 out.extend_from_slice(b"\n]}\n");
             }
             return Some((Ok::<_, std::io::Error>(Bytes::from(out)), None));
+        }
+        step.pages += 1;
+        if step.pages % RECHECK_PAGES == 0 {
+            match step.holder.may_still_read(&step.pool, step.user).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::info!(
+                        pages = step.pages,
+                        "export cut short: its token or session ended"
+                    );
+                    return Some((Err(std::io::Error::other("export cut short")), None));
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "export cut short: database error");
+                    return Some((Err(std::io::Error::other("export cut short")), None));
+                }
+            }
         }
         let after = step.page.last().map(|t| Cursor::after(Sort::Oldest, t));
         match export_page(&step.pool, step.user, after.as_ref(), EXPORT_PAGE).await {

@@ -526,7 +526,10 @@ fn parse_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportError
             ))
         }
         Some(Err(error)) => {
-            return Err(ImportError::File(format!("its first line {}", error.what())))
+            return Err(ImportError::File(format!(
+                "its first line {}",
+                error.what()
+            )))
         }
         None => {}
     }
@@ -647,6 +650,36 @@ fn csv_created(raw: &str) -> Result<Option<DateTime<Utc>>, AppError> {
         Some(at) if within_years(&at) => Ok(Some(at)),
         _ => Err(created_at_error()),
     }
+}
+
+/// The file of an upload, read into one buffer of the size the request announced (so a file
+/// costs its own size once, not twice while a growing buffer is copied), at most
+/// `IMPORT_MAX_BYTES`.
+pub async fn read_file<S, E>(
+    chunks: S,
+    announced: Option<usize>,
+) -> Result<axum::body::Bytes, FileError<E>>
+where
+    S: futures::Stream<Item = Result<axum::body::Bytes, E>>,
+{
+    use futures::StreamExt;
+    let mut file = Vec::with_capacity(announced.unwrap_or(0).min(IMPORT_MAX_BYTES));
+    let mut chunks = std::pin::pin!(chunks);
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(FileError::Body)?;
+        if file.len() + chunk.len() > IMPORT_MAX_BYTES {
+            return Err(FileError::TooLarge);
+        }
+        file.extend_from_slice(&chunk);
+    }
+    Ok(file.into())
+}
+
+/// Why an upload's file was not read: larger than `IMPORT_MAX_BYTES`, or the body failed.
+#[derive(Debug)]
+pub enum FileError<E> {
+    TooLarge,
+    Body(E),
 }
 
 /// Why an import was refused: the file, or the service.
@@ -833,7 +866,10 @@ mod tests {
 
     #[test]
     fn a_csv_line_too_long_or_too_wide_is_a_row_error_and_the_next_line_still_reads() {
-        let long = format!("title\nfirst\n\"{}\"\nafter\n", "a".repeat(CSV_MAX_LINE_BYTES + 10));
+        let long = format!(
+            "title\nfirst\n\"{}\"\nafter\n",
+            "a".repeat(CSV_MAX_LINE_BYTES + 10)
+        );
         let wide = format!("title\nfirst\n{}\nafter\n", ",".repeat(CSV_MAX_COLUMNS + 5));
         for (file, message) in [
             (long, "This line is longer than 64 KiB."),
@@ -843,7 +879,11 @@ mod tests {
                 ImportError::Rows { errors, refused } => {
                     assert_eq!(refused, 1, "only the line itself");
                     assert_eq!(
-                        (errors[0].row, errors[0].field.as_str(), errors[0].message.as_str()),
+                        (
+                            errors[0].row,
+                            errors[0].field.as_str(),
+                            errors[0].message.as_str()
+                        ),
                         (2, "row", message)
                     );
                 }
@@ -851,7 +891,11 @@ mod tests {
             }
         }
         // A line of the longest the bounds take still reads.
-        let widest = format!("title{}\nok{}\n", ",x".repeat(CSV_MAX_COLUMNS - 1), ",".repeat(CSV_MAX_COLUMNS - 1));
+        let widest = format!(
+            "title{}\nok{}\n",
+            ",x".repeat(CSV_MAX_COLUMNS - 1),
+            ",".repeat(CSV_MAX_COLUMNS - 1)
+        );
         assert_eq!(parse(widest.as_bytes(), Format::Csv, 10).unwrap().len(), 1);
     }
 
@@ -878,9 +922,15 @@ mod tests {
     #[test]
     fn a_json_array_is_read_up_to_the_row_limit_and_no_further() {
         let zeros = format!("[{}0]", "0,".repeat(100_000));
-        assert_eq!(parse(zeros.as_bytes(), Format::Json, 10).unwrap_err(), too_many(10));
+        assert_eq!(
+            parse(zeros.as_bytes(), Format::Json, 10).unwrap_err(),
+            too_many(10)
+        );
         let wrapped = format!("{{\"format\":\"tasklist\",\"tasks\":{zeros}}}");
-        assert_eq!(parse(wrapped.as_bytes(), Format::Json, 10).unwrap_err(), too_many(10));
+        assert_eq!(
+            parse(wrapped.as_bytes(), Format::Json, 10).unwrap_err(),
+            too_many(10)
+        );
         // Within the limit each element is a row error of its own.
         match parse(b"[0,{\"title\":\"ok\"},\"x\"]", Format::Json, 10).unwrap_err() {
             ImportError::Rows { refused, .. } => assert_eq!(refused, 2),
@@ -901,7 +951,11 @@ mod tests {
 
     #[test]
     fn creation_times_outside_the_products_years_are_row_errors() {
-        for at in ["-200000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"] {
+        for at in [
+            "-200000-01-01T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T00:00:00Z",
+        ] {
             let file = format!(r#"[{{"title":"a","created_at":"{at}"}}]"#);
             match parse(file.as_bytes(), Format::Json, 10) {
                 Err(ImportError::Rows { errors, .. }) => {

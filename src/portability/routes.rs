@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    export,
+    export::{self, Holder},
     import::{self, Refused},
     Format,
 };
@@ -20,6 +20,7 @@ use crate::{
     auth::session::signed_in,
     error::AppError,
     forms::{flash_header, FormFlash},
+    once_cookie,
     state::AppState,
 };
 
@@ -34,35 +35,44 @@ pub async fn export(
     session: Session,
     Query(params): Query<ExportParams>,
 ) -> Response {
-    let user = match signed_in(&session, &state.sessions).await {
-        Ok(Some((user, _))) => user,
+    let (user, epoch) = match signed_in(&session, &state.sessions).await {
+        Ok(Some(found)) => found,
         Ok(None) => return Redirect::to("/sign-in?next=%2Faccount").into_response(),
         Err(err) => return err.into_response(),
     };
     let Some(format) = Format::parse(params.format.as_deref()) else {
         return AppError::BadRequest("format must be json or csv".into()).into_response();
     };
-    download(&state, user.id, format).await
+    let Some(id) = session.id() else {
+        return AppError::Unauthorized.into_response();
+    };
+    download(&state, user.id, format, Holder::Session { id, epoch })
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
-/// An export as a download: its type, its file name, and the streamed body.
-pub async fn download(state: &AppState, user: uuid::Uuid, format: Format) -> Response {
-    match export::body(state.pool.clone(), user, format).await {
-        Ok(body) => {
-            let disposition = format!("attachment; filename=\"{}\"", export::file_name(format));
-            let mut res = Response::new(body);
-            let headers = res.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(format.content_type()),
-            );
-            if let Ok(value) = HeaderValue::from_str(&disposition) {
-                headers.insert(header::CONTENT_DISPOSITION, value);
-            }
-            res
-        }
-        Err(err) => err.into_response(),
+/// An export as a download: its type, its file name, and the streamed body. Past the
+/// exports the instance streams at once (or a second one of this person's), 503 with
+/// `Retry-After`.
+pub async fn download(
+    state: &AppState,
+    user: uuid::Uuid,
+    format: Format,
+    holder: Holder,
+) -> Result<Response, AppError> {
+    let admitted = state.exports.admit(user)?;
+    let body = export::body(state.pool.clone(), user, format, holder, admitted).await?;
+    let disposition = format!("attachment; filename=\"{}\"", export::file_name(format));
+    let mut res = Response::new(body);
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
     }
+    Ok(res)
 }
 
 /// An uploaded file imported; back to the account page with how many tasks it added, or
@@ -70,8 +80,14 @@ pub async fn download(state: &AppState, user: uuid::Uuid, format: Format) -> Res
 pub async fn import(
     State(state): State<AppState>,
     session: Session,
+    headers: http::HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
+    // The file is a little smaller than the request (the multipart framing around it).
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
     let user = match signed_in(&session, &state.sessions).await {
         Ok(Some((user, _))) => user,
         Ok(None) => return Redirect::to("/sign-in?next=%2Faccount").into_response(),
@@ -93,13 +109,25 @@ pub async fn import(
     let mut file = None;
     loop {
         match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => match field.bytes().await {
-                Ok(bytes) => {
-                    file = Some(bytes);
-                    break;
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let chunks = futures::stream::unfold(field, |mut field| async move {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => Some((Ok(chunk), field)),
+                        Ok(None) => None,
+                        Err(err) => Some((Err(err), field)),
+                    }
+                });
+                match import::read_file(chunks, announced).await {
+                    Ok(bytes) => {
+                        file = Some(bytes);
+                        break;
+                    }
+                    Err(import::FileError::TooLarge) => {
+                        return too_large_or_bad(StatusCode::PAYLOAD_TOO_LARGE)
+                    }
+                    Err(import::FileError::Body(err)) => return too_large_or_bad(err.status()),
                 }
-                Err(err) => return too_large_or_bad(err.status()),
-            },
+            }
             Ok(Some(_)) => {}
             Ok(None) => break,
             Err(err) => return too_large_or_bad(err.status()),
@@ -113,7 +141,18 @@ pub async fn import(
     };
     let format = import::sniff(&file);
     match import::run(&state.pool, &user, file, format, state.quotas, admitted).await {
-        Ok(count) => Redirect::to(&format!("/account?imported={count}#data")).into_response(),
+        Ok(count) => {
+            // The page says how many from this cookie, never from its URL.
+            let mut res = Redirect::to("/account#data").into_response();
+            if let Some(cookie) = once_cookie::header(
+                super::api::IMPORTED_COOKIE,
+                &count.to_string(),
+                state.sessions.secure,
+            ) {
+                res.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            res
+        }
         Err(Refused::Import(err)) => back(AppError::validation("file", err.summary())),
         Err(Refused::App(err)) => back(err),
     }

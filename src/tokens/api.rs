@@ -137,56 +137,15 @@ pub async fn take_new_token() -> Result<Option<String>, AppError> {
 
 #[cfg(feature = "ssr")]
 mod new_token_cookie {
-    use http::{header, HeaderValue};
-    use leptos::prelude::use_context;
+    use crate::{once_cookie, tokens::secret};
 
-    use crate::tokens::secret;
-
-    fn name() -> &'static str {
-        if secure() {
-            "__Host-new-token"
-        } else {
-            "new-token"
-        }
-    }
-
-    fn secure() -> bool {
-        crate::state::app_state().is_ok_and(|s| s.sessions.secure)
-    }
-
-    fn set(value: &str) {
-        let max_age = if value.is_empty() { 0 } else { 60 };
-        let secure = if secure() { "; Secure" } else { "" };
-        let cookie = format!(
-            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}",
-            name()
-        );
-        if let (Some(res), Ok(header)) = (
-            use_context::<leptos_axum::ResponseOptions>(),
-            HeaderValue::from_str(&cookie),
-        ) {
-            res.append_header(header::SET_COOKIE, header);
-        }
-    }
+    const NAME: &str = "new-token";
 
     pub fn keep(token: &str) {
-        set(token);
+        once_cookie::keep(NAME, token);
     }
 
     pub fn take() -> Option<String> {
-        let parts = use_context::<http::request::Parts>()?;
-        let prefix = format!("{}=", name());
-        let token = parts
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .map(str::trim)
-            .find_map(|c| c.strip_prefix(prefix.as_str()))
-            .filter(|t| secret::well_formed(t))?
-            .to_owned();
-        set("");
-        Some(token)
+        once_cookie::take(NAME, secret::well_formed)
     }
 }

@@ -140,6 +140,22 @@ pub async fn list(pool: &PgPool, user: Uuid) -> Result<Vec<TokenInfo>, sqlx::Err
     Ok(rows.into_iter().map(TokenInfo::from).collect())
 }
 
+/// Whether `user`'s token `id` is still there and unexpired (a long export asks again).
+pub async fn still_valid(pool: &PgPool, user: Uuid, id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"
+        select exists (
+          select 1 from api_tokens
+           where id = $1 and user_id = $2 and (expires_at is null or expires_at > now())
+        ) as "valid!"
+        "#,
+        id,
+        user,
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// Deletes every token of `user`; how many there were.
 pub async fn revoke_all(pool: &PgPool, user: Uuid) -> Result<u64, sqlx::Error> {
     let done = sqlx::query!("delete from api_tokens where user_id = $1", user)

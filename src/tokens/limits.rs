@@ -1,19 +1,28 @@
-//! The JSON API's rate limit per token, counted in this instance's memory (below `state`,
-//! which holds it; `api_v1::auth` applies it).
+//! The JSON API's rate limits, counted in this instance's memory (below `state`, which holds
+//! them; `api_v1::auth` applies them): requests per token, and unknown tokens presented per
+//! client address.
 
 use std::{
     collections::HashMap,
+    hash::Hash,
     sync::{Arc, Mutex},
     time::Instant,
 };
 
-/// Requests per token, per minute, counted in this instance's memory: a token bucket of
-/// `per_minute` requests, refilled evenly over the minute. A token is only counted once it
-/// has been found in the database, so made-up tokens take no room here.
-pub struct ApiLimits {
+/// Requests per key, per minute, counted in this instance's memory: a token bucket of
+/// `per_minute` requests, refilled evenly over the minute.
+pub struct RateLimits<K> {
     per_minute: u32,
-    buckets: Mutex<HashMap<[u8; 32], Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
+
+/// Requests per API token (by its hash). A token is only counted once it has been found in
+/// the database, so made-up tokens take no room here.
+pub type ApiLimits = RateLimits<[u8; 32]>;
+
+/// Tokens not found (unknown, revoked or expired) per client address: each cost a database
+/// lookup, so past the limit the next is refused before the database is asked.
+pub type BadTokenLimits = RateLimits<crate::client::RateKey>;
 
 struct Bucket {
     /// Requests left, at `at`.
@@ -24,7 +33,7 @@ struct Bucket {
 /// Past this many tokens counted, the full buckets (idle a minute) are dropped.
 const SWEEP_AT: usize = 10_000;
 
-impl ApiLimits {
+impl<K: Hash + Eq + Clone> RateLimits<K> {
     pub fn new(per_minute: u32) -> Arc<Self> {
         Arc::new(Self {
             per_minute: per_minute.max(1),
@@ -46,9 +55,8 @@ impl ApiLimits {
         ((1.0 - left) / self.rate()).ceil().max(1.0) as u64
     }
 
-    /// Whether the token `hash` may make a request now (without counting it); else the
-    /// seconds to wait.
-    pub fn check(&self, hash: &[u8; 32]) -> Result<(), u64> {
+    /// Whether `key` may make a request now (without counting it); else the seconds to wait.
+    pub fn check(&self, hash: &K) -> Result<(), u64> {
         let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         match buckets.get(hash) {
             Some(b) => {
@@ -63,9 +71,8 @@ impl ApiLimits {
         }
     }
 
-    /// Counts one request of the token `hash`; refused (with the seconds to wait) when it
-    /// has none left.
-    pub fn take(&self, hash: &[u8; 32]) -> Result<(), u64> {
+    /// Counts one request of `key`; refused (with the seconds to wait) when it has none left.
+    pub fn take(&self, hash: &K) -> Result<(), u64> {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= SWEEP_AT && !buckets.contains_key(hash) {
@@ -73,7 +80,7 @@ impl ApiLimits {
             buckets.retain(|_, b| self.refilled(b, now) < full);
         }
         let full = f64::from(self.per_minute);
-        let bucket = buckets.entry(*hash).or_insert(Bucket {
+        let bucket = buckets.entry(hash.clone()).or_insert(Bucket {
             left: full,
             at: now,
         });

@@ -102,23 +102,48 @@ async fn a_token_form_with_bad_fields_is_refused_and_stores_nothing() {
     let password = password.as_str();
     for (form, field) in [
         (
-            [("name", " "), ("scope", "read"), ("expires", "30"), ("current_password", password)],
+            [
+                ("name", " "),
+                ("scope", "read"),
+                ("expires", "30"),
+                ("current_password", password),
+            ],
             "name",
         ),
         (
-            [("name", "x"), ("scope", "admin"), ("expires", "30"), ("current_password", password)],
+            [
+                ("name", "x"),
+                ("scope", "admin"),
+                ("expires", "30"),
+                ("current_password", password),
+            ],
             "scope",
         ),
         (
-            [("name", "x"), ("scope", "read"), ("expires", "1000"), ("current_password", password)],
+            [
+                ("name", "x"),
+                ("scope", "read"),
+                ("expires", "1000"),
+                ("current_password", password),
+            ],
             "expires",
         ),
         (
-            [("name", "x"), ("scope", "write"), ("expires", "never"), ("current_password", "")],
+            [
+                ("name", "x"),
+                ("scope", "write"),
+                ("expires", "never"),
+                ("current_password", ""),
+            ],
             "current_password",
         ),
         (
-            [("name", "x"), ("scope", "write"), ("expires", "never"), ("current_password", "a stolen session")],
+            [
+                ("name", "x"),
+                ("scope", "write"),
+                ("expires", "never"),
+                ("current_password", "a stolen session"),
+            ],
             "current_password",
         ),
     ] {
@@ -1132,7 +1157,12 @@ async fn a_stolen_session_cannot_mint_a_token_and_guessing_the_password_is_throt
         let answer = app
             .call("create_token", &token_form(&format!("guess {guess} orbit")))
             .await;
-        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            answer.body
+        );
         assert!(answer.error().field_message("current_password").is_some());
     }
     for name in ["create_token", "revoke_all_tokens"] {
@@ -1161,11 +1191,17 @@ async fn revoking_all_tokens_takes_the_password_and_ends_every_one_at_once() {
     let (_, password) = app.signed_up_user().await;
     let tokens = [app.token("write").await, app.token("read").await];
     let wrong = app
-        .call("revoke_all_tokens", &[("current_password", "not it at all")])
+        .call(
+            "revoke_all_tokens",
+            &[("current_password", "not it at all")],
+        )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     for token in &tokens {
-        assert_eq!(call(&app, Method::GET, "/api/v1/me", token).await.status, StatusCode::OK);
+        assert_eq!(
+            call(&app, Method::GET, "/api/v1/me", token).await.status,
+            StatusCode::OK
+        );
     }
     let done = app
         .call("revoke_all_tokens", &[("current_password", &password)])
@@ -1189,7 +1225,10 @@ async fn a_password_change_revokes_every_token_when_asked_to() {
     let answer = app
         .call(
             "change_password",
-            &[("current_password", &password), ("new_password", &new_password)],
+            &[
+                ("current_password", &password),
+                ("new_password", &new_password),
+            ],
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
@@ -1210,7 +1249,10 @@ async fn a_password_change_revokes_every_token_when_asked_to() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::FOUND);
-    assert_eq!(res.headers()[header::LOCATION], "/account?done=password_and_tokens");
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        "/account?done=password_and_tokens"
+    );
     assert_eq!(
         call(&app, Method::GET, "/api/v1/me", &kept).await.status,
         StatusCode::UNAUTHORIZED,
@@ -1222,7 +1264,10 @@ async fn a_password_change_revokes_every_token_when_asked_to() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("every API token was revoked"), "the page says so");
+    assert!(
+        page.contains("every API token was revoked"),
+        "the page says so"
+    );
 }
 
 #[tokio::test]
@@ -1248,7 +1293,10 @@ async fn tokens_created_at_once_on_many_connections_stop_exactly_at_the_limit() 
     .execute(&app.pool)
     .await
     .unwrap();
-    let cookie = format!("session={}", app.session_cookie(&app.jar).expect("signed in"));
+    let cookie = format!(
+        "session={}",
+        app.session_cookie(&app.jar).expect("signed in")
+    );
     let form = token_form(&password);
     // The table held by the test until ten inserts wait for it, so that they start together
     // once it is let go (the password checks before them would otherwise space them out).
@@ -1257,9 +1305,10 @@ async fn tokens_created_at_once_on_many_connections_stop_exactly_at_the_limit() 
         .execute(&mut *hold)
         .await
         .unwrap();
-    let creations = futures::future::join_all((0..30).map(|_| {
-        crate::helpers::call_with_cookie(&app.address, &cookie, "create_token", &form)
-    }));
+    let creations =
+        futures::future::join_all((0..30).map(|_| {
+            crate::helpers::call_with_cookie(&app.address, &cookie, "create_token", &form)
+        }));
     let waiting = async {
         for _ in 0..400 {
             let waiting: i64 = sqlx::query_scalar(
@@ -1277,12 +1326,20 @@ async fn tokens_created_at_once_on_many_connections_stop_exactly_at_the_limit() 
         hold.rollback().await.unwrap();
     };
     let (answers, ()) = tokio::join!(creations, waiting);
-    let made = answers.iter().filter(|a| a.status == StatusCode::OK).count();
+    let made = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::OK)
+        .count();
     let refused = answers
         .iter()
         .filter(|a| a.status == StatusCode::UNPROCESSABLE_ENTITY)
         .count();
-    assert_eq!((made, refused), (2, 28), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    assert_eq!(
+        (made, refused),
+        (2, 28),
+        "{:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
     let count: i64 = sqlx::query_scalar("select count(*) from api_tokens")
         .fetch_one(&app.pool)
         .await

@@ -123,3 +123,49 @@ async fn signed_in_pages_and_server_function_answers_are_not_stored() {
         );
     }
 }
+
+/// C4, issue 22 (6): Leptos answers a server function called as a plain form or link (with
+/// `Accept: text/html`) with a redirect to its `Referer`, which another site chooses. Every
+/// server function, signed in and not, by GET and POST, redirects only to this site.
+#[tokio::test]
+async fn no_server_function_redirects_to_another_site() {
+    let app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    let (anonymous, _) = new_client();
+    let paths: Vec<(String, String)> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, method)| (path.to_owned(), method.as_str().to_owned()))
+        .collect();
+    assert!(paths.len() > 20, "{paths:?}");
+    let mut away = Vec::new();
+    for (path, method) in &paths {
+        for (who, client) in [("signed in", &app.client), ("anonymous", &anonymous)] {
+            let req = if method == "GET" {
+                client.get(app.url(path))
+            } else {
+                client
+                    .post(app.url(path))
+                    .header("sec-fetch-site", "same-origin")
+                    .form(&[("x", "1")])
+            };
+            let res = req
+                .header(header::ACCEPT, "text/html")
+                .header(header::REFERER, "https://evil.example/phish?from=tasks")
+                .send()
+                .await
+                .unwrap();
+            if let Some(location) = res.headers().get(header::LOCATION) {
+                let location = location.to_str().unwrap();
+                if !location.starts_with('/')
+                    || location.starts_with("//")
+                    || location.contains("evil")
+                {
+                    away.push(format!(
+                        "{method} {path} ({who}): {} to {location}",
+                        res.status()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(away.is_empty(), "{away:#?}");
+}

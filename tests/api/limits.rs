@@ -36,7 +36,8 @@ async fn closed_by_server(stream: &mut TcpStream) -> bool {
 
 #[tokio::test]
 async fn a_client_sending_its_request_head_byte_by_byte_is_cut_off() {
-    let app = TestApp::spawn_with(|name| (name == "HTTP_HEADER_TIMEOUT_SECS").then(|| "1".into())).await;
+    let app =
+        TestApp::spawn_with(|name| (name == "HTTP_HEADER_TIMEOUT_SECS").then(|| "1".into())).await;
     let stream = connect(&app).await;
     let (mut reader, mut writer) = stream.into_split();
     let closed = tokio::spawn(async move {
@@ -49,7 +50,10 @@ async fn a_client_sending_its_request_head_byte_by_byte_is_cut_off() {
         }
     });
     // One byte every 50 ms: the whole head would take 30 s; the server's limit is 1 s.
-    let head = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: {}\r\n\r\n", "a".repeat(560));
+    let head = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: {}\r\n\r\n",
+        "a".repeat(560)
+    );
     let mut sent = 0;
     for byte in head.bytes() {
         if closed.is_finished() || writer.write_all(&[byte]).await.is_err() {
@@ -69,7 +73,8 @@ async fn a_client_sending_its_request_head_byte_by_byte_is_cut_off() {
 
 #[tokio::test]
 async fn a_kept_alive_connection_that_sends_nothing_more_is_closed() {
-    let app = TestApp::spawn_with(|name| (name == "HTTP_HEADER_TIMEOUT_SECS").then(|| "1".into())).await;
+    let app =
+        TestApp::spawn_with(|name| (name == "HTTP_HEADER_TIMEOUT_SECS").then(|| "1".into())).await;
     let mut stream = connect(&app).await;
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -86,7 +91,8 @@ async fn a_kept_alive_connection_that_sends_nothing_more_is_closed() {
 
 #[tokio::test]
 async fn a_live_stream_outlives_the_head_timeout() {
-    let app = TestApp::spawn_with(|name| (name == "HTTP_HEADER_TIMEOUT_SECS").then(|| "1".into())).await;
+    let app =
+        TestApp::spawn_with(|name| (name == "HTTP_HEADER_TIMEOUT_SECS").then(|| "1".into())).await;
     app.signed_up_user().await;
     let mut events = crate::live::Events::open(&app, &app.client).await;
     assert_eq!(events.next().await, Some(tasklist::live::Change::Resync));
@@ -119,7 +125,10 @@ async fn past_the_connection_limit_a_new_connection_waits_for_a_free_one() {
         .unwrap();
     let mut buf = [0u8; 4096];
     let early = tokio::time::timeout(Duration::from_millis(500), third.read(&mut buf)).await;
-    assert!(early.is_err(), "a third connection was served beside two held ones");
+    assert!(
+        early.is_err(),
+        "a third connection was served beside two held ones"
+    );
     drop(held);
     let n = tokio::time::timeout(HANG, third.read(&mut buf))
         .await
@@ -132,7 +141,8 @@ async fn past_the_connection_limit_a_new_connection_waits_for_a_free_one() {
 /// the connection: the server's handler is left waiting for the rest.
 async fn slow_body(app: &TestApp, head: &str, length: usize, part: &[u8]) -> TcpStream {
     let mut stream = connect(app).await;
-    let head = format!("{head}Host: x\r\nContent-Length: {length}\r\nSec-Fetch-Site: same-origin\r\n\r\n");
+    let head =
+        format!("{head}Host: x\r\nContent-Length: {length}\r\nSec-Fetch-Site: same-origin\r\n\r\n");
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(part).await.unwrap();
     stream
@@ -155,7 +165,9 @@ where
             return slow;
         }
         let mut buf = [0u8; 1024];
-        if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(10), slow.read(&mut buf)).await {
+        if let Ok(Ok(_)) =
+            tokio::time::timeout(Duration::from_millis(10), slow.read(&mut buf)).await
+        {
             // The slow request was answered (refused): the probe had the place.
             slow = open().await;
         }
@@ -171,12 +183,7 @@ async fn body_routes(app: &TestApp) -> Vec<(Method, String)> {
         .filter(|(_, method)| method.as_str() != "GET")
         .map(|(path, _)| (Method::POST, path.to_owned()))
         .collect();
-    let doc: serde_json::Value = app
-        .get("/api/v1/openapi.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for method in ["post", "put", "patch", "delete"] {
             if ops.get(method).is_some() {
@@ -202,9 +209,7 @@ async fn with_no_place_free_every_route_that_reads_a_body_answers_busy_before_re
     .await;
     app.signed_up_user().await;
     let token = app.token("write").await;
-    let probe_add = || async {
-        app.call("add_task", &[("title", "probe")]).await.status
-    };
+    let probe_add = || async { app.call("add_task", &[("title", "probe")]).await.status };
     let probe_import = || async {
         app.api(Method::POST, "/api/v1/import", &token)
             .header(header::CONTENT_TYPE, "text/csv")
@@ -223,12 +228,22 @@ async fn with_no_place_free_every_route_that_reads_a_body_answers_busy_before_re
         probe_add,
     )
     .await;
-    let held_import = hold(|| slow_body(&app, &import_head, 100_000, b"title\nslow\n"), probe_import).await;
+    let held_import = hold(
+        || slow_body(&app, &import_head, 100_000, b"title\nslow\n"),
+        probe_import,
+    )
+    .await;
 
     // A sign-up reads a body too.
     let (other, _) = new_client();
     let password = strong_password();
-    assert_eq!(app.sign_up_as(&other, &unique_email(), &password).await.status, StatusCode::SERVICE_UNAVAILABLE, "a sign-up reads a body");
+    assert_eq!(
+        app.sign_up_as(&other, &unique_email(), &password)
+            .await
+            .status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "a sign-up reads a body"
+    );
 
     let routes = body_routes(&app).await;
     assert!(routes.len() > 20, "{routes:?}");
@@ -237,12 +252,14 @@ async fn with_no_place_free_every_route_that_reads_a_body_answers_busy_before_re
         // Each as its route takes it: the imports a file of the type they read (a wrong
         // type is refused from the header alone), the page's upload with the session.
         let req = match path.as_str() {
-            "/account/import" => app.client.post(app.url(path)).multipart(
-                reqwest::multipart::Form::new().part(
-                    "file",
-                    reqwest::multipart::Part::bytes(b"title\nx\n".to_vec()).file_name("x.csv"),
-                ),
-            ),
+            "/account/import" => {
+                app.client
+                    .post(app.url(path))
+                    .multipart(reqwest::multipart::Form::new().part(
+                        "file",
+                        reqwest::multipart::Part::bytes(b"title\nx\n".to_vec()).file_name("x.csv"),
+                    ))
+            }
             "/api/v1/import" => api_client()
                 .post(app.url(path))
                 .header(header::CONTENT_TYPE, "text/csv")
@@ -272,7 +289,10 @@ async fn with_no_place_free_every_route_that_reads_a_body_answers_busy_before_re
         answers.push((path.clone(), res.status(), busy));
     }
     let not_busy: Vec<_> = answers.iter().filter(|(_, _, busy)| !busy).collect();
-    assert!(not_busy.is_empty(), "read a body with no place free: {not_busy:?}");
+    assert!(
+        not_busy.is_empty(),
+        "read a body with no place free: {not_busy:?}"
+    );
 
     // The places come back when the slow requests go.
     drop((held_body, held_import));
@@ -304,7 +324,11 @@ async fn one_person_imports_one_file_at_a_time() {
             .unwrap()
             .status()
     };
-    let _held = hold(|| slow_body(&app, &import_head, 100_000, b"title\nslow\n"), second).await;
+    let _held = hold(
+        || slow_body(&app, &import_head, 100_000, b"title\nslow\n"),
+        second,
+    )
+    .await;
     // Someone else is not held up by it (the instance takes two at once).
     let (other, _) = new_client();
     let password = strong_password();
@@ -322,5 +346,152 @@ async fn one_person_imports_one_file_at_a_time() {
         .fetch_all(&app.pool)
         .await
         .unwrap();
-    assert_eq!(titles, ["theirs"], "nothing of the refused one was read or stored");
+    assert_eq!(
+        titles,
+        ["theirs"],
+        "nothing of the refused one was read or stored"
+    );
+}
+
+#[tokio::test]
+async fn one_client_address_holds_only_its_share_of_the_live_streams() {
+    // Issue 22 (9): about 500 free accounts could fill an instance's 10,000 places.
+    let app = TestApp::spawn_with(|name| match name {
+        "LIVE_MAX_STREAMS_PER_ADDRESS" => Some("2".into()),
+        "TRUSTED_PROXIES" => Some("127.0.0.1/32".into()),
+        _ => None,
+    })
+    .await;
+    let mut people = Vec::new();
+    for _ in 0..4 {
+        let (client, _) = new_client();
+        crate::helpers::assert_ok(
+            &app.sign_up_as(&client, &unique_email(), &strong_password())
+                .await,
+        );
+        people.push(client);
+    }
+    let open = |client: &reqwest::Client, from: &str| {
+        client
+            .get(app.url("/api/events"))
+            .header(header::ACCEPT, "text/event-stream")
+            .header("x-forwarded-for", from)
+            .send()
+    };
+    let first = open(&people[0], "203.0.113.5").await.unwrap();
+    let second = open(&people[1], "203.0.113.5").await.unwrap();
+    assert_eq!(
+        (first.status(), second.status()),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    let third = open(&people[2], "203.0.113.5").await.unwrap();
+    assert_eq!(
+        third.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a third account from the same address"
+    );
+    let elsewhere = open(&people[3], "198.51.100.9").await.unwrap();
+    assert_eq!(
+        elsewhere.status(),
+        StatusCode::OK,
+        "another address is counted apart"
+    );
+    drop(first);
+    let mut again = StatusCode::TOO_MANY_REQUESTS;
+    for _ in 0..100 {
+        again = open(&people[2], "203.0.113.5").await.unwrap().status();
+        if again == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        again,
+        StatusCode::OK,
+        "the place comes back when a stream closes"
+    );
+}
+
+#[tokio::test]
+async fn a_person_streams_one_export_at_a_time_and_a_revoked_token_cuts_it_short() {
+    let app = TestApp::spawn().await;
+    let (user, _) = app.signed_up_user().await;
+    let token = app.token("read").await;
+    // Enough tasks that the export is still streaming when the token is revoked: 40 pages,
+    // more than the socket's buffers hold.
+    sqlx::query(
+        "insert into tasks (user_id, title, description) \
+         select $1, 'task ' || n, repeat('a long description ', 40) from generate_series(1, 40000) n",
+    )
+    .bind(user.id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let export = || {
+        app.api(Method::GET, "/api/v1/export?format=json", &token)
+            .send()
+    };
+    let mut first = export().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let first_chunk = first.chunk().await.unwrap().expect("the export starts");
+    // A second export of the same person's, meanwhile: refused, at once.
+    let second = export().await.unwrap();
+    assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(second.headers().contains_key(header::RETRY_AFTER));
+    assert_eq!(
+        second.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    // The token revoked while it streams: the rest of the export does not come.
+    let id: i64 = sqlx::query_scalar("select id from api_tokens")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let revoked = app.call("revoke_token", &[("id", &id.to_string())]).await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    let mut read = first_chunk.len();
+    let ended = loop {
+        match tokio::time::timeout(HANG, first.chunk())
+            .await
+            .expect("the export moves")
+        {
+            Ok(Some(chunk)) => read += chunk.len(),
+            Ok(None) => break "whole",
+            Err(_) => break "cut short",
+        }
+    };
+    assert_eq!(ended, "cut short", "after {read} bytes");
+    // Its place is given back: a new token's export runs (to its end).
+    let token = app.token("read").await;
+    let res = app
+        .api(Method::GET, "/api/v1/export?format=csv", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let whole = res.text().await.unwrap();
+    assert_eq!(whole.lines().count(), 40_001);
+}
+
+#[tokio::test]
+async fn unknown_tokens_from_one_address_are_refused_before_the_database_past_the_limit() {
+    let app = TestApp::spawn_with(|name| (name == "API_BAD_TOKEN_LIMIT").then(|| "5".into())).await;
+    let unknown = |i: usize| format!("tlpat_{:0>43}", i);
+    for i in 0..5 {
+        let res = app
+            .api(Method::GET, "/api/v1/me", &unknown(i))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{i}");
+    }
+    // The database taken away: the next one is still answered at once, by the limit.
+    app.db.stop_database();
+    let res = app
+        .api(Method::GET, "/api/v1/me", &unknown(9))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
 }

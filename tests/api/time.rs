@@ -568,11 +568,20 @@ async fn snoozing_and_showing_a_reminder_thirty_times_keeps_one_row_for_the_task
     let mut at = task.remind_at.expect("a reminder moment");
     for round in 0..30 {
         let claimed = app
-            .call("claim_reminder", &[("id", &id), ("remind_at", &at.to_rfc3339())])
+            .call(
+                "claim_reminder",
+                &[("id", &id), ("remind_at", &at.to_rfc3339())],
+            )
             .await;
-        assert!(claimed.json::<bool>(), "round {round}: the new moment shows");
+        assert!(
+            claimed.json::<bool>(),
+            "round {round}: the new moment shows"
+        );
         let again = app
-            .call("claim_reminder", &[("id", &id), ("remind_at", &at.to_rfc3339())])
+            .call(
+                "claim_reminder",
+                &[("id", &id), ("remind_at", &at.to_rfc3339())],
+            )
             .await;
         assert!(!again.json::<bool>(), "round {round}: once");
         let snoozed = app
@@ -587,7 +596,11 @@ async fn snoozing_and_showing_a_reminder_thirty_times_keeps_one_row_for_the_task
         .unwrap();
     assert_eq!(rows, 1, "one row per task, whatever its history");
     // A moment outside the years a task may have is no reminder of it (not a database error).
-    for far in ["-200000-01-01T00:00:00Z", "+200000-01-01T00:00:00Z", "0001-01-01T00:00:00Z"] {
+    for far in [
+        "-200000-01-01T00:00:00Z",
+        "+200000-01-01T00:00:00Z",
+        "0001-01-01T00:00:00Z",
+    ] {
         let answer = app
             .call("claim_reminder", &[("id", &id), ("remind_at", far)])
             .await;

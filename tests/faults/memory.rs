@@ -101,10 +101,12 @@ fn zeros() -> Vec<u8> {
     file
 }
 
-/// A file's peak rise is at most this: the file itself held once while it is read, once
-/// more while the body grows to it, and a margin for the allocator.
+/// A file's peak rise is at most this: the file itself, held once while it is read, and room
+/// for the upload's own buffers (the multipart reader's) and the allocator. (What the build
+/// before issue 22 took is in the README's "Limits"; `FAULTS_SERVER_BIN` runs this against
+/// another build.)
 fn bound(file: usize) -> u64 {
-    3 * file as u64 + 16 * MIB
+    2 * file as u64 + 16 * MIB
 }
 
 #[tokio::test]
@@ -121,97 +123,125 @@ async fn hostile_imports_raise_peak_memory_by_a_small_multiple_of_their_size_at_
         }
     };
 
-    let r = rise(&pg, "CSV, one 40 MiB line of commas", |base, people| async move {
-        let status = import(&base, &people[0].token, "text/csv", commas()).await;
-        assert_eq!(status, Some(StatusCode::UNPROCESSABLE_ENTITY));
-    })
+    let r = rise(
+        &pg,
+        "CSV, one 40 MiB line of commas",
+        |base, people| async move {
+            let status = import(&base, &people[0].token, "text/csv", commas()).await;
+            assert_eq!(status, Some(StatusCode::UNPROCESSABLE_ENTITY));
+        },
+    )
     .await;
     check("CSV of commas", r, bound(FILE));
 
-    let r = rise(&pg, "CSV, one 40 MiB quoted field", |base, people| async move {
-        let mut file = b"title\n\"".to_vec();
-        file.resize(FILE - 2, b'a');
-        file.extend_from_slice(b"\"\n");
-        let status = import(&base, &people[0].token, "text/csv", file).await;
-        assert_eq!(status, Some(StatusCode::UNPROCESSABLE_ENTITY));
-    })
+    let r = rise(
+        &pg,
+        "CSV, one 40 MiB quoted field",
+        |base, people| async move {
+            let mut file = b"title\n\"".to_vec();
+            file.resize(FILE - 2, b'a');
+            file.extend_from_slice(b"\"\n");
+            let status = import(&base, &people[0].token, "text/csv", file).await;
+            assert_eq!(status, Some(StatusCode::UNPROCESSABLE_ENTITY));
+        },
+    )
     .await;
     check("CSV of one long field", r, bound(FILE));
 
-    let r = rise(&pg, "JSON, a 40 MiB array of zeros", |base, people| async move {
-        let status = import(&base, &people[0].token, "application/json", zeros()).await;
-        assert_eq!(status, Some(StatusCode::UNPROCESSABLE_ENTITY));
-    })
+    let r = rise(
+        &pg,
+        "JSON, a 40 MiB array of zeros",
+        |base, people| async move {
+            let status = import(&base, &people[0].token, "application/json", zeros()).await;
+            assert_eq!(status, Some(StatusCode::UNPROCESSABLE_ENTITY));
+        },
+    )
     .await;
     check("JSON array of zeros", r, bound(FILE));
 
-    let r = rise(&pg, "JSON, 40 MiB of zeros as the export's tasks", |base, people| async move {
-        let mut file = b"{\"format\":\"tasklist\",\"tasks\":".to_vec();
-        file.extend_from_slice(&zeros()[..FILE - 40]);
-        file.extend_from_slice(b"]}");
-        let status = import(&base, &people[0].token, "application/json", file).await;
-        assert_eq!(status, Some(StatusCode::UNPROCESSABLE_ENTITY));
-    })
+    let r = rise(
+        &pg,
+        "JSON, 40 MiB of zeros as the export's tasks",
+        |base, people| async move {
+            let mut file = b"{\"format\":\"tasklist\",\"tasks\":".to_vec();
+            file.extend_from_slice(&zeros()[..FILE - 40]);
+            file.extend_from_slice(b"]}");
+            let status = import(&base, &people[0].token, "application/json", file).await;
+            assert_eq!(status, Some(StatusCode::UNPROCESSABLE_ENTITY));
+        },
+    )
     .await;
     check("JSON export of zeros", r, bound(FILE));
 
-    let r = rise(&pg, "the account page's upload of the commas", |_, people| async move {
-        let form = reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(commas()).file_name("tasks.csv"),
-        );
-        let res = people[0]
-            .session
-            .post(format!("{}/account/import", people[0].base))
-            .header("sec-fetch-site", "same-origin")
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    })
+    let r = rise(
+        &pg,
+        "the account page's upload of the commas",
+        |_, people| async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(commas()).file_name("tasks.csv"),
+            );
+            let res = people[0]
+                .session
+                .post(format!("{}/account/import", people[0].base))
+                .header("sec-fetch-site", "same-origin")
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        },
+    )
     .await;
     check("upload of commas", r, bound(FILE));
 
     // Twelve at once, two from each of six people: at most two are read at a time.
-    let r = rise(&pg, "twelve 40 MiB uploads at once", |base, people| async move {
-        let mut running = Vec::new();
-        for person in &people {
-            for _ in 0..2 {
-                let (base, token) = (base.clone(), person.token.clone());
-                running.push(tokio::spawn(async move {
-                    import(&base, &token, "text/csv", commas()).await
-                }));
+    let r = rise(
+        &pg,
+        "twelve 40 MiB uploads at once",
+        |base, people| async move {
+            let mut running = Vec::new();
+            for person in &people {
+                for _ in 0..2 {
+                    let (base, token) = (base.clone(), person.token.clone());
+                    running.push(tokio::spawn(async move {
+                        import(&base, &token, "text/csv", commas()).await
+                    }));
+                }
             }
-        }
-        let mut read = 0;
-        for r in running {
-            match r.await.unwrap() {
-                Some(StatusCode::UNPROCESSABLE_ENTITY) => read += 1,
-                Some(StatusCode::SERVICE_UNAVAILABLE) | None => {}
-                other => panic!("an upload got {other:?}"),
+            let mut read = 0;
+            for r in running {
+                match r.await.unwrap() {
+                    Some(StatusCode::UNPROCESSABLE_ENTITY) => read += 1,
+                    Some(StatusCode::SERVICE_UNAVAILABLE) | None => {}
+                    other => panic!("an upload got {other:?}"),
+                }
             }
-        }
-        println!("  {read} of 12 were read, the others refused at once");
-        assert!(read >= 1);
-    })
+            println!("  {read} of 12 were read, the others refused at once");
+            assert!(read >= 1);
+        },
+    )
     .await;
     // Twelve client buffers live in this test process, not the server's.
     check("twelve at once", r, 2 * bound(FILE));
 
     // abuse.rs' largest: a 250 KB tags field of 50,000 tags, a hundred times at once.
-    let r = rise(&pg, "a hundred 250 KB tags fields at once", |_, people| async move {
-        let tags = vec!["t"; 50_000].join(",");
-        let tags = &tags[..tags.len().min(250_000)];
-        let form = [("title", "many tags"), ("tags", tags)];
-        let mut running = Vec::new();
-        for i in 0..100 {
-            running.push(people[i % people.len()].post("add_task", &form));
-        }
-        for res in futures::future::join_all(running).await {
-            assert!(res.status().is_client_error(), "{}", res.status());
-        }
-    })
+    let r = rise(
+        &pg,
+        "a hundred 250 KB tags fields at once",
+        |_, people| async move {
+            let tags = vec!["t"; 50_000].join(",");
+            let tags = &tags[..tags.len().min(250_000)];
+            let form = [("title", "many tags"), ("tags", tags)];
+            let mut running = Vec::new();
+            for i in 0..100 {
+                running.push(people[i % people.len()].post("add_task", &form));
+            }
+            for res in futures::future::join_all(running).await {
+                assert!(res.status().is_client_error(), "{}", res.status());
+            }
+        },
+    )
     .await;
     check("tags fields", r, 100 * 256 * 1024 * 3 + 16 * MIB);
 
