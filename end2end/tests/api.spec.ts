@@ -132,3 +132,26 @@ test('the API docs are served by the app, with nothing from elsewhere', async ({
   expect(outside).toEqual([]);
   expect(errors).toEqual([]);
 });
+
+test('every token is revoked at once, with the password', async ({ page, request }) => {
+  const person = await signUp(page);
+  await page.goto('/account');
+  await hydrated(page);
+  const first = await createToken(page, person.password, 'Laptop', 'Read and write');
+  await page.reload();
+  await hydrated(page);
+  const second = await createToken(page, person.password, 'Backup', 'Read only');
+  await page.locator('summary', { hasText: 'Revoke all tokens' }).click();
+  // A wrong password: refused beside the field, nothing revoked.
+  await page.getByLabel('Password to revoke all tokens').fill('not my password at all');
+  await page.getByRole('button', { name: 'Revoke all tokens', exact: true }).click();
+  await expect(page.getByText('That is not your password.')).toBeVisible();
+  await expect(page.getByRole('row', { name: /Laptop/ })).toBeVisible();
+  await page.getByLabel('Password to revoke all tokens').fill(person.password);
+  await page.getByRole('button', { name: 'Revoke all tokens', exact: true }).click();
+  await expect(page.getByText('No tokens yet.')).toBeVisible();
+  for (const secret of [first, second]) {
+    const me = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${secret}` } });
+    expect(me.status()).toBe(401);
+  }
+});

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use super::{list::Sort, Priority, Task, DUE_MAX_YEAR, DUE_MIN_YEAR, TITLE_MAX_CHARS};
+use super::{list::Sort, Priority, Task, DUE_MAX_YEAR, DUE_MIN_YEAR, TITLE_MAX_CHARS, YEARS};
 use crate::{
     error::AppError,
     paging::{bad_link, decode_text, encode_text, parse_id},
@@ -175,7 +175,7 @@ fn due_day(day: &str) -> Result<NaiveDate, AppError> {
     (day.len() == 8 && day.bytes().all(|b| b.is_ascii_digit()))
         .then(|| NaiveDate::parse_from_str(day, "%Y%m%d").ok())
         .flatten()
-        .filter(|d| (DUE_MIN_YEAR..=DUE_MAX_YEAR).contains(&d.year()))
+        .filter(|d| YEARS.contains(&d.year()))
         .ok_or_else(bad_link)
 }
 

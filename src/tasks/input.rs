@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     recurrence::{End, Frequency, Recurrence, COUNT_MAX, INTERVAL_MAX},
-    Priority, DESCRIPTION_MAX_CHARS, DUE_MAX_YEAR, DUE_MIN_YEAR, TITLE_MAX_CHARS,
+    Priority, DESCRIPTION_MAX_CHARS, DUE_MAX_YEAR, DUE_MIN_YEAR, TITLE_MAX_CHARS, YEARS,
 };
 use crate::{error::AppError, tags::parse_tags};
 
@@ -423,10 +423,10 @@ fn parse_date(raw: &str, field: &'static str, what: &str) -> Result<Option<Naive
         return Ok(None);
     }
     let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| malformed())?;
-    if !(DUE_MIN_YEAR..=DUE_MAX_YEAR).contains(&date.year()) {
+    if !YEARS.contains(&date.year()) {
         return Err(AppError::validation(
             field,
-            format!("Enter a {what} between 1900 and 2999."),
+            format!("Enter a {what} between {DUE_MIN_YEAR} and {DUE_MAX_YEAR}."),
         ));
     }
     Ok(Some(date))
@@ -622,7 +622,7 @@ fn parse_remind(form: &TaskForm, day: Option<NaiveDate>) -> Result<Option<Remind
                         .ok()
                 })
                 .flatten()
-                .filter(|at| (DUE_MIN_YEAR..=DUE_MAX_YEAR).contains(&at.year()))
+                .filter(|at| YEARS.contains(&at.year()))
                 .ok_or_else(|| {
                     AppError::validation(
                         "remind_at",

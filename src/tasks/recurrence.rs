@@ -14,7 +14,7 @@ use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::date_label;
-use super::{DUE_MAX_YEAR, DUE_MIN_YEAR};
+use super::{DUE_MAX_YEAR, DUE_MIN_YEAR, YEARS};
 use crate::error::AppError;
 
 /// The longest rule accepted; a real one is a few dozen characters.
@@ -427,7 +427,7 @@ fn parse_until(value: &str) -> Result<NaiveDate, AppError> {
     let ymd = digits(date_part).ok_or_else(malformed)?;
     let year = i32::try_from(ymd / 10_000).map_err(|_| malformed())?;
     let date = NaiveDate::from_ymd_opt(year, ymd / 100 % 100, ymd % 100).ok_or_else(malformed)?;
-    if !(DUE_MIN_YEAR..=DUE_MAX_YEAR).contains(&date.year()) {
+    if !YEARS.contains(&date.year()) {
         return Err(refused(format!(
             "UNTIL must be a date in the years {DUE_MIN_YEAR} to {DUE_MAX_YEAR}."
         )));

@@ -193,7 +193,7 @@ fn NewTokenNotice(secret: String) -> impl IntoView {
 fn RevokeAll(action: ServerAction<RevokeAllTokens>, form: FormState) -> impl IntoView {
     view! {
         <details class="revoke-all">
-            <summary>"Revoke all tokens"</summary>
+            <summary>"Revoke all tokens…"</summary>
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <FormAlert form fields=vec!["current_password"] />
                 <p class="hint">"Every program using one of your tokens stops working at once."</p>
