@@ -6,10 +6,13 @@
 //! - `Gate`: a number of places on the instance, and one (or a few) per person, for work
 //!   that holds a lot of memory for a while (imports hold their file, exports a page).
 //! - `BodyReads`: places for reading request bodies of up to `BODY_LIMIT_BYTES`, so many
-//!   clients sending bodies at once cannot hold more than `places × limit` bytes.
+//!   clients sending bodies at once cannot hold more than `places × limit` bytes, and an
+//!   eighth of them per client address, so one client sending bodies slowly cannot take
+//!   them all.
 
 use std::{
     collections::HashMap,
+    hash::Hash,
     sync::{Arc, Mutex},
 };
 
@@ -21,25 +24,29 @@ use axum::{
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{
+    client::{RateKey, TrustedProxies},
+    error::AppError,
+};
 
-/// Places for one kind of work: `total` on this instance, `per_person` for each person.
+/// Places for one kind of work: `total` on this instance, `per_person` for each person (or
+/// each key of another kind: a client address).
 #[derive(Clone, Debug)]
-pub struct Gate {
+pub struct Gate<K = Uuid> {
     places: Arc<Semaphore>,
     per_person: usize,
-    people: Arc<Mutex<HashMap<Uuid, usize>>>,
+    people: Arc<Mutex<HashMap<K, usize>>>,
 }
 
 /// A place taken; given back when dropped.
 #[derive(Debug)]
-pub struct Pass {
+pub struct Pass<K: Hash + Eq = Uuid> {
     _place: OwnedSemaphorePermit,
-    person: Uuid,
-    people: Arc<Mutex<HashMap<Uuid, usize>>>,
+    person: K,
+    people: Arc<Mutex<HashMap<K, usize>>>,
 }
 
-impl Gate {
+impl<K: Hash + Eq + Clone> Gate<K> {
     pub fn new(total: usize, per_person: usize) -> Self {
         Self {
             places: Arc::new(Semaphore::new(total)),
@@ -51,7 +58,7 @@ impl Gate {
     /// A place for `person`, or `Unavailable` at once when the instance or the person has
     /// none free. Never waits: a waiting request would hold its connection (and its body)
     /// all the same.
-    pub fn admit(&self, person: Uuid) -> Result<Pass, AppError> {
+    pub fn admit(&self, person: K) -> Result<Pass<K>, AppError> {
         let mut people = self.people.lock().unwrap_or_else(|e| e.into_inner());
         let held = people.get(&person).copied().unwrap_or(0);
         if held >= self.per_person {
@@ -62,7 +69,7 @@ impl Gate {
             .clone()
             .try_acquire_owned()
             .map_err(|_| AppError::Unavailable)?;
-        people.insert(person, held + 1);
+        people.insert(person.clone(), held + 1);
         Ok(Pass {
             _place: place,
             person,
@@ -76,7 +83,7 @@ impl Gate {
     }
 }
 
-impl Drop for Pass {
+impl<K: Hash + Eq> Drop for Pass<K> {
     fn drop(&mut self) {
         let mut people = self.people.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(held) = people.get_mut(&self.person) {
@@ -89,13 +96,20 @@ impl Drop for Pass {
 }
 
 /// Places for reading request bodies (every route but the imports, which take a `Gate`'s
-/// place of their own before they read).
+/// place of their own before they read), by client address.
 #[derive(Clone, Debug)]
-pub struct BodyReads(Arc<Semaphore>);
+pub struct BodyReads {
+    gate: Gate<RateKey>,
+    proxies: TrustedProxies,
+}
 
 impl BodyReads {
-    pub fn new(places: usize) -> Self {
-        Self(Arc::new(Semaphore::new(places)))
+    /// `places` in all, an eighth of them (at least one) for each client address.
+    pub fn new(places: usize, proxies: TrustedProxies) -> Self {
+        Self {
+            gate: Gate::new(places, (places / 8).max(1)),
+            proxies,
+        }
     }
 }
 
@@ -116,7 +130,8 @@ pub async fn admit_bodies(State(reads): State<BodyReads>, req: Request, next: Ne
     if !has_body(&req) {
         return next.run(req).await;
     }
-    let Ok(_place) = reads.0.clone().try_acquire_owned() else {
+    let client = reads.proxies.rate_key(req.extensions(), req.headers());
+    let Ok(_place) = reads.gate.admit(client) else {
         return AppError::Unavailable.into_response();
     };
     next.run(req).await
@@ -128,7 +143,7 @@ mod tests {
 
     #[test]
     fn a_gate_has_places_for_the_instance_and_for_each_person() {
-        let gate = Gate::new(2, 1);
+        let gate: Gate = Gate::new(2, 1);
         let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
         let first = gate.admit(a).unwrap();
         assert_eq!(

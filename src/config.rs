@@ -98,6 +98,9 @@ pub struct Admission {
     /// request head this long after it opened, or after its last answer (an idle
     /// keep-alive), is closed.
     pub header_timeout: Duration,
+    /// `HTTP_WRITE_TIMEOUT_SECS`, default 30: a connection whose client has not taken any
+    /// of an answer for this long (its receive window full) is closed.
+    pub write_timeout: Duration,
     /// `HTTP_MAX_CONNECTIONS`, default 16,384: open connections; past it, new ones wait in
     /// the listen queue until one closes.
     pub max_connections: usize,
@@ -305,6 +308,7 @@ impl Config {
             metrics_addr,
             admission: Admission {
                 header_timeout: parse_secs(&lookup, "HTTP_HEADER_TIMEOUT_SECS", 10, 1..=300)?,
+                write_timeout: parse_secs(&lookup, "HTTP_WRITE_TIMEOUT_SECS", 30, 1..=3600)?,
                 max_connections: parse_number(
                     &lookup,
                     "HTTP_MAX_CONNECTIONS",

@@ -172,13 +172,14 @@ impl Application {
             listener,
             connections: ConnectionLimits {
                 header_timeout: config.admission.header_timeout,
+                write_timeout: config.admission.write_timeout,
                 max_connections: config.admission.max_connections,
             },
             router: router(
                 state,
                 store,
                 config.request_timeout,
-                BodyReads::new(config.admission.body_reads),
+                BodyReads::new(config.admission.body_reads, config.trusted_proxies.clone()),
             ),
             pool,
             cleanup,

@@ -89,10 +89,10 @@ test('deleting the account needs the password and removes everything', async ({ 
   await addTask(page, 'Soon gone');
   await page.goto('/account');
   await hydrated(page);
-  await page.getByLabel('Your password').fill('wrong password entirely');
+  await page.getByLabel('Your password', { exact: true }).fill('wrong password entirely');
   await page.getByRole('button', { name: 'Delete my account' }).click();
   await expect(page.getByText('That is not your password.')).toBeVisible();
-  await page.getByLabel('Your password').fill(person.password);
+  await page.getByLabel('Your password', { exact: true }).fill(person.password);
   await page.getByRole('button', { name: 'Delete my account' }).click();
   await expect(page.getByText('Your account and its tasks were deleted.')).toBeVisible();
   await signIn(page, person.email, person.password);

@@ -51,12 +51,15 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, Problem
         return Err(Problem::too_many_requests(wait));
     }
     // A client that has presented many tokens that do not exist is refused before the
-    // database is asked about one more.
+    // database is asked about one more; a token this instance has already found valid is
+    // not held up by others' guesses from the same address.
     let address = state
         .trusted_proxies
         .rate_key(&parts.extensions, &parts.headers);
-    if let Err(wait) = state.bad_tokens.check(&address) {
-        return Err(Problem::too_many_requests(wait));
+    if !state.api_limits.knows(&hash) {
+        if let Err(wait) = state.bad_tokens.check(&address) {
+            return Err(Problem::too_many_requests(wait));
+        }
     }
     let Some(caller) = db::authenticate(&state.pool, &hash).await? else {
         let _ = state.bad_tokens.take(&address);

@@ -106,20 +106,17 @@ pub async fn import(
     };
     // A place first: past the imports the instance takes at once, the file is not read.
     let admitted = state.imports.admit(caller.user.id)?;
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    let bytes = import::read_file(body.into_data_stream(), announced)
+    let bytes = import::read_file(body.into_data_stream(), import::announced_length(&headers))
         .await
-        .map_err(|_| {
-            Problem::status(
+        .map_err(|err| match err {
+            import::FileError::TooLarge => Problem::status(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
                     "The file is larger than {} MiB.",
                     IMPORT_MAX_BYTES / (1024 * 1024)
                 ),
-            )
+            ),
+            import::FileError::Body(_) => Problem::bad_request("The file could not be read."),
         })?;
     match import::run(
         &state.pool,

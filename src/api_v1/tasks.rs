@@ -173,7 +173,7 @@ pub struct NewTask {
     #[serde(default)]
     remind_before_minutes: Option<u32>,
     /// Tag names, at most 10, each 1 to 40 characters without commas; new ones are created.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tag_list")]
     tags: Vec<String>,
 }
 
@@ -208,10 +208,20 @@ pub struct TaskChanges {
     #[serde(default, deserialize_with = "present_number")]
     #[schema(value_type = Option<u32>)]
     remind_before_minutes: Option<Option<u32>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "some_tag_list")]
     tags: Option<Vec<String>>,
     #[serde(default)]
     version: Option<i32>,
+}
+
+/// A list of tag names read one by one and refused past `TAG_LIST_MAX` (a body of 85,000
+/// empty strings would otherwise be 2 MiB of `String`s before any rule looks at it).
+fn tag_list<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+    crate::tags::bounded_tag_list(de)
+}
+
+fn some_tag_list<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Vec<String>>, D::Error> {
+    crate::tags::bounded_tag_list(de).map(Some)
 }
 
 /// A field that was sent (`Some`), possibly as `null` (`Some(None)`); absent is `None`.

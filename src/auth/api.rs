@@ -196,13 +196,14 @@ pub async fn change_password(
     let result = async {
         let user = session::require_user().await?;
         let state = app_state()?;
-        let ticket = state.passwords.admit()?;
-        if !check_current_password(&state, &ticket, &user, current_password).await? {
-            return Err(AppError::validation(
-                "current_password",
-                "That is not your current password.",
-            ));
-        }
+        let ticket = confirm_password(
+            &state,
+            &user,
+            "current_password",
+            "That is not your current password.",
+            current_password,
+        )
+        .await?;
         check_password_length("new_password", &new_password)?;
         state
             .passwords
@@ -237,13 +238,14 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     let result = async {
         let user = session::require_user().await?;
         let state = app_state()?;
-        let ticket = state.passwords.admit()?;
-        if !check_current_password(&state, &ticket, &user, password).await? {
-            return Err(AppError::validation(
-                "password",
-                "That is not your password.",
-            ));
-        }
+        confirm_password(
+            &state,
+            &user,
+            "password",
+            "That is not your password.",
+            password,
+        )
+        .await?;
         db::delete_user(&state.pool, user.id).await?;
         session::sign_out(&current_session().await?).await?;
         tracing::info!(user_id = %user.id, "account deleted");
@@ -254,11 +256,32 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     finish("delete_account", &[], result).await
 }
 
-/// Verifies a signed-in person's own password, counted against the same per-person limit as
-/// their sign-ins: a stolen session cookie cannot guess the password any faster than a
-/// stranger at the sign-in form. `TooManyRequests` once the limit is reached.
+/// A signed-in person's own password, confirmed: a place in the password queue (503 past
+/// it), then the check, counted against the same per-person limit as their sign-ins (so a
+/// stolen session cookie cannot guess the password any faster than a stranger at the
+/// sign-in form; `TooManyRequests` once the limit is reached). A wrong or empty password is
+/// `message` beside `field`. The queue's ticket is for the work that follows (a new hash).
 #[cfg(feature = "ssr")]
-pub(crate) async fn check_current_password(
+pub(crate) async fn confirm_password(
+    state: &crate::state::AppState,
+    user: &User,
+    field: &'static str,
+    message: &'static str,
+    password: String,
+) -> Result<super::password::Ticket, AppError> {
+    if password.is_empty() {
+        return Err(AppError::validation(field, message));
+    }
+    let ticket = state.passwords.admit()?;
+    if check_current_password(state, &ticket, user, password).await? {
+        Ok(ticket)
+    } else {
+        Err(AppError::validation(field, message))
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn check_current_password(
     state: &crate::state::AppState,
     ticket: &super::password::Ticket,
     user: &User,

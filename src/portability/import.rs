@@ -6,7 +6,7 @@
 //! Bounded before the work: the imports running at once by `AppState::imports` (a place is
 //! taken before the route reads the file), the body's size by the route
 //! (`IMPORT_MAX_BYTES`), the number of rows by the person's task quota (a JSON array is read
-//! one element at a time and stops there), and each CSV line by `CSV_MAX_LINE_BYTES` and
+//! one element at a time and stops there), and each CSV line by `ROW_MAX_BYTES` and
 //! `CSV_MAX_COLUMNS` (read into buffers of that size: a longer or wider line is a row
 //! error, never an allocation). What a file costs in memory is its own size and its tasks.
 
@@ -35,9 +35,10 @@ use crate::{
 pub const IMPORT_MAX_BYTES: usize = 48 * 1024 * 1024;
 /// Row errors reported at most; the count says how many rows were refused in all.
 pub const MAX_ROW_ERRORS: usize = 100;
-/// The longest CSV line read, in bytes: a line of this app's export with the longest title,
-/// description and tags is under 8 KiB.
-pub const CSV_MAX_LINE_BYTES: usize = 64 * 1024;
+/// The largest row read, in bytes: a CSV line, or a task of a JSON file. A row of this app's
+/// export with the longest title, description and tags is under 8 KiB; a larger one is a
+/// row error before it is parsed (so no row's parse, nor its error's message, costs more).
+pub const ROW_MAX_BYTES: usize = 64 * 1024;
 /// The most columns a CSV line may have (other apps' exports have a dozen or two).
 pub const CSV_MAX_COLUMNS: usize = 100;
 
@@ -178,7 +179,7 @@ struct JsonTask {
     repeat_from_completion: bool,
     #[serde(default)]
     remind_before_minutes: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::tags::bounded_tag_list")]
     tags: Vec<String>,
     #[serde(default)]
     completed: bool,
@@ -249,7 +250,15 @@ impl<'de> Visitor<'de> for TaskArray<'_> {
                 return Err(A::Error::custom("more tasks than the list can take"));
             }
             row += 1;
-            self.rows.push(row, json_task(item.get()));
+            let result = if item.get().len() > ROW_MAX_BYTES {
+                Err(vec![AppError::validation(
+                    "task",
+                    format!("This task is larger than {} KiB.", ROW_MAX_BYTES / 1024),
+                )])
+            } else {
+                json_task(item.get())
+            };
+            self.rows.push(row, result);
         }
         Ok(())
     }
@@ -414,7 +423,7 @@ impl LineError {
     /// What is wrong with the line, as the end of a sentence about it.
     fn what(self) -> String {
         match self {
-            Self::TooLong => format!("is longer than {} KiB.", CSV_MAX_LINE_BYTES / 1024),
+            Self::TooLong => format!("is longer than {} KiB.", ROW_MAX_BYTES / 1024),
             Self::TooWide => format!("has more than {CSV_MAX_COLUMNS} columns."),
             Self::NotUtf8 => "cannot be read as CSV (is it UTF-8?).".into(),
         }
@@ -425,7 +434,7 @@ impl LineError {
     }
 }
 
-/// A CSV file's lines, each read into buffers of `CSV_MAX_LINE_BYTES` and
+/// A CSV file's lines, each read into buffers of `ROW_MAX_BYTES` and
 /// `CSV_MAX_COLUMNS`, allocated once: what does not fit is skipped to the line's end and
 /// reported, never kept.
 struct CsvLines<'a> {
@@ -458,8 +467,10 @@ impl<'a> CsvLines<'a> {
         Self {
             core: csv_core::Reader::new(),
             input,
-            out: vec![0; CSV_MAX_LINE_BYTES],
-            ends: vec![0; CSV_MAX_COLUMNS],
+            // One more than the bounds: csv-core says "full" when a buffer fills, even with
+            // the line's end next, so a line of exactly the bounds still reads.
+            out: vec![0; ROW_MAX_BYTES + 1],
+            ends: vec![0; CSV_MAX_COLUMNS + 1],
         }
     }
 
@@ -492,6 +503,11 @@ impl<'a> CsvLines<'a> {
                 }
                 R::Record => break,
             }
+        }
+        if len > ROW_MAX_BYTES {
+            error = Some(LineError::TooLong);
+        } else if nends > CSV_MAX_COLUMNS {
+            error.get_or_insert(LineError::TooWide);
         }
         if let Some(error) = error {
             return Some(Err(error));
@@ -541,14 +557,18 @@ fn parse_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportError
         ));
     }
     let mut rows = Rows::new(0);
-    let mut row = 0;
+    // Lines are numbered as they come (blank ones too); only the others count as tasks.
+    let (mut row, mut tasks) = (0, 0);
     while let Some(line) = lines.next_line() {
-        if row == max_rows {
+        row += 1;
+        if matches!(&line, Ok(line) if line.iter().all(|f| f.trim().is_empty())) {
+            continue;
+        }
+        if tasks == max_rows {
             return Err(too_many(max_rows));
         }
-        row += 1;
+        tasks += 1;
         match line {
-            Ok(line) if line.iter().all(|f| f.trim().is_empty()) => {}
             Ok(line) => rows.push(row, csv_task(&line, &columns)),
             Err(error) => rows.push(row, Err(vec![AppError::validation("row", error.message())])),
         }
@@ -673,6 +693,15 @@ where
         file.extend_from_slice(&chunk);
     }
     Ok(file.into())
+}
+
+/// The request's `Content-Length`, the size to read an upload's file into (a multipart
+/// upload's file is a little smaller: the framing around it).
+pub fn announced_length(headers: &http::HeaderMap) -> Option<usize> {
+    headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
 }
 
 /// Why an upload's file was not read: larger than `IMPORT_MAX_BYTES`, or the body failed.
@@ -868,7 +897,7 @@ mod tests {
     fn a_csv_line_too_long_or_too_wide_is_a_row_error_and_the_next_line_still_reads() {
         let long = format!(
             "title\nfirst\n\"{}\"\nafter\n",
-            "a".repeat(CSV_MAX_LINE_BYTES + 10)
+            "a".repeat(ROW_MAX_BYTES + 10)
         );
         let wide = format!("title\nfirst\n{}\nafter\n", ",".repeat(CSV_MAX_COLUMNS + 5));
         for (file, message) in [
@@ -906,7 +935,7 @@ mod tests {
             parse(&commas, Format::Csv, 10).unwrap_err(),
             ImportError::File("its first line has more than 100 columns.".into())
         );
-        let long = format!("\"{}\"\n", "t".repeat(CSV_MAX_LINE_BYTES));
+        let long = format!("\"{}\"\n", "t".repeat(ROW_MAX_BYTES + 1));
         assert_eq!(
             parse(long.as_bytes(), Format::Csv, 10).unwrap_err(),
             ImportError::File("its first line is longer than 64 KiB.".into())
@@ -975,6 +1004,45 @@ mod tests {
         }
         let fine = parse(b"title,created\na,1900-01-01\n", Format::Csv, 10).unwrap();
         assert!(fine[0].created_at.is_some());
+    }
+
+    #[test]
+    fn a_csv_line_of_exactly_the_bounds_reads_and_blank_lines_are_not_tasks() {
+        // "ok" and the other field: 64 KiB of field bytes in all.
+        let field = "t".repeat(ROW_MAX_BYTES - 2);
+        let exact = format!("title,notes_elsewhere\nok,\"{field}\"\n");
+        assert_eq!(
+            parse(exact.as_bytes(), Format::Csv, 10).unwrap().len(),
+            1,
+            "64 KiB of fields"
+        );
+        let columns = format!(
+            "title{}\nok{}",
+            ",x".repeat(CSV_MAX_COLUMNS - 1),
+            ",".repeat(CSV_MAX_COLUMNS - 1)
+        );
+        assert_eq!(
+            parse(columns.as_bytes(), Format::Csv, 10).unwrap().len(),
+            1,
+            "100 columns, no final newline"
+        );
+        let wider = format!("title\nok{}\n", ",".repeat(CSV_MAX_COLUMNS));
+        assert!(
+            parse(wider.as_bytes(), Format::Csv, 10).is_err(),
+            "101 columns"
+        );
+        // Lines of empty fields are skipped, and do not count against the list's room.
+        let blanks = format!("title\n{}a\nb\n", ",\n".repeat(1000));
+        let tasks = parse(blanks.as_bytes(), Format::Csv, 2).unwrap();
+        assert_eq!(tasks.len(), 2);
+        // A task of a JSON file larger than a row may be is refused unread.
+        let big = format!("[{{\"title\":\"{}\"}}]", "t".repeat(ROW_MAX_BYTES));
+        match parse(big.as_bytes(), Format::Json, 10).unwrap_err() {
+            ImportError::Rows { errors, .. } => {
+                assert_eq!(errors[0].message, "This task is larger than 64 KiB.")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -83,11 +83,6 @@ pub async fn import(
     headers: http::HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
-    // The file is a little smaller than the request (the multipart framing around it).
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
     let user = match signed_in(&session, &state.sessions).await {
         Ok(Some((user, _))) => user,
         Ok(None) => return Redirect::to("/sign-in?next=%2Faccount").into_response(),
@@ -117,7 +112,7 @@ pub async fn import(
                         Err(err) => Some((Err(err), field)),
                     }
                 });
-                match import::read_file(chunks, announced).await {
+                match import::read_file(chunks, import::announced_length(&headers)).await {
                     Ok(bytes) => {
                         file = Some(bytes);
                         break;

@@ -23,6 +23,37 @@ pub const MAX_TAGS_PER_TASK: usize = 10;
 pub const TAG_PAGE_SIZE: i64 = 200;
 /// The longest `tags` field read: ten tags of the longest name with their separators fit.
 pub const TAGS_FIELD_MAX_CHARS: usize = 500;
+/// The most names a list of tags (the API's, an import's) is read to: past it the list is
+/// refused before it is kept (the rules then allow `MAX_TAGS_PER_TASK`).
+pub const TAG_LIST_MAX: usize = 4 * MAX_TAGS_PER_TASK;
+
+/// Deserializes a list of tag names one at a time, refusing it past `TAG_LIST_MAX`.
+#[cfg(feature = "ssr")]
+pub fn bounded_tag_list<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+    struct Names;
+    impl<'de> serde::de::Visitor<'de> for Names {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX_TAGS_PER_TASK} tag names")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Vec<String>, A::Error> {
+            let mut names = Vec::new();
+            while let Some(name) = seq.next_element::<String>()? {
+                if names.len() == TAG_LIST_MAX {
+                    return Err(serde::de::Error::custom(format!(
+                        "a task has at most {MAX_TAGS_PER_TASK} tags"
+                    )));
+                }
+                names.push(name);
+            }
+            Ok(names)
+        }
+    }
+    de.deserialize_seq(Names)
+}
 
 /// One of a person's tags and how many of their tasks carry it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +175,23 @@ impl TagCursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_list_of_tags_is_read_no_further_than_its_bound() {
+        let list = |n: usize| format!("[{}]", vec!["\"t\""; n].join(","));
+        let read = |json: &str| {
+            bounded_tag_list(&mut serde_json::Deserializer::from_str(json))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(read(&list(TAG_LIST_MAX)).unwrap().len(), TAG_LIST_MAX);
+        let refused = read(&list(TAG_LIST_MAX + 1)).unwrap_err();
+        assert!(refused.contains("at most 10 tags"), "{refused}");
+        assert!(
+            read(&list(100_000)).is_err(),
+            "a long list stops at the bound"
+        );
+    }
 
     #[test]
     fn a_listed_tag_with_a_comma_is_refused_not_split() {

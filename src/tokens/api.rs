@@ -11,7 +11,7 @@ use crate::error::AppError;
 use {
     super::{db, secret, TokenInput, MAX_TOKENS_PER_USER},
     crate::{
-        auth::{api::check_current_password, session::require_user, User},
+        auth::{api::confirm_password, session::require_user},
         forms::finish,
         request::{is_plain_form_post, redirect_back},
         state::app_state,
@@ -37,7 +37,14 @@ pub async fn create_token(#[server(flatten)] token: TokenForm) -> Result<NewToke
         let user = require_user().await?;
         let state = app_state()?;
         let input = TokenInput::parse(&token)?;
-        confirm_password(&state, &user, token.current_password.clone()).await?;
+        confirm_password(
+            &state,
+            &user,
+            "current_password",
+            "That is not your password.",
+            token.current_password.clone(),
+        )
+        .await?;
         let (secret, hash) = secret::generate().map_err(|err| {
             tracing::error!(error = %err, "no random bytes for a token");
             AppError::Internal
@@ -94,7 +101,14 @@ pub async fn revoke_all_tokens(current_password: String) -> Result<u64, AppError
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        confirm_password(&state, &user, current_password).await?;
+        confirm_password(
+            &state,
+            &user,
+            "current_password",
+            "That is not your password.",
+            current_password,
+        )
+        .await?;
         let revoked = db::revoke_all(&state.pool, user.id).await?;
         tracing::info!(revoked, "every API token revoked");
         redirect_back(&[]);
@@ -102,30 +116,6 @@ pub async fn revoke_all_tokens(current_password: String) -> Result<u64, AppError
     }
     .await;
     finish("revoke_all_tokens", &[], result).await
-}
-
-/// The caller's own password, checked (and counted) as every password check is.
-#[cfg(feature = "ssr")]
-async fn confirm_password(
-    state: &crate::state::AppState,
-    user: &User,
-    password: String,
-) -> Result<(), AppError> {
-    if password.is_empty() {
-        return Err(AppError::validation(
-            "current_password",
-            "Enter your password to confirm it is you.",
-        ));
-    }
-    let ticket = state.passwords.admit()?;
-    if check_current_password(state, &ticket, user, password).await? {
-        Ok(())
-    } else {
-        Err(AppError::validation(
-            "current_password",
-            "That is not your password.",
-        ))
-    }
 }
 
 /// The secret of a token just created by a plain form post (JavaScript off), once: reading

@@ -94,7 +94,9 @@ pub async fn insert(
     hash: &[u8; 32],
 ) -> Result<Option<TokenInfo>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query!("select id from users where id = $1 for update", user)
+    // `for no key update`: it orders token creations without holding up the inserts of
+    // other rows that refer to the person (their `for key share` does not conflict).
+    sqlx::query!("select id from users where id = $1 for no key update", user)
         .fetch_optional(&mut *tx)
         .await?;
     let row = sqlx::query_as!(

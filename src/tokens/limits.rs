@@ -55,6 +55,14 @@ impl<K: Hash + Eq + Clone> RateLimits<K> {
         ((1.0 - left) / self.rate()).ceil().max(1.0) as u64
     }
 
+    /// Whether `key` has been counted (and not yet forgotten): for tokens, one found valid.
+    pub fn knows(&self, key: &K) -> bool {
+        self.buckets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(key)
+    }
+
     /// Whether `key` may make a request now (without counting it); else the seconds to wait.
     pub fn check(&self, hash: &K) -> Result<(), u64> {
         let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
@@ -78,6 +86,11 @@ impl<K: Hash + Eq + Clone> RateLimits<K> {
         if buckets.len() >= SWEEP_AT && !buckets.contains_key(hash) {
             let full = f64::from(self.per_minute);
             buckets.retain(|_, b| self.refilled(b, now) < full);
+            // Still that many (as many keys busy within a minute, from as many addresses):
+            // start afresh rather than sweep again on every new key.
+            if buckets.len() >= SWEEP_AT {
+                buckets.clear();
+            }
         }
         let full = f64::from(self.per_minute);
         let bucket = buckets.entry(hash.clone()).or_insert(Bucket {
@@ -129,8 +142,9 @@ mod tests {
             limits.take(&hash).unwrap();
         }
         assert_eq!(limits.counted(), SWEEP_AT);
-        // None has refilled yet (each took one of 600): all stay, and the new one joins.
+        // None has refilled yet (each took one of 600): the sweep would free nothing, so
+        // the counts start afresh (one sweep per SWEEP_AT new keys, never one per key).
         limits.take(&[9u8; 32]).unwrap();
-        assert_eq!(limits.counted(), SWEEP_AT + 1);
+        assert_eq!(limits.counted(), 1);
     }
 }

@@ -89,6 +89,15 @@ pub fn TokensSection(tokens: Tokens) -> impl IntoView {
         revoke_form,
         revoke_all_form,
     } = tokens;
+    // Once a token is made, the form starts afresh: its password does not stay typed in.
+    let create_ref = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            if let Some(el) = create_ref.get_untracked() {
+                el.reset();
+            }
+        }
+    });
     // The secret of the token just made: from the action's answer, or from a plain post.
     let secret = move || match create.value().get() {
         Some(Ok(new)) => Some(new.secret),
@@ -121,7 +130,7 @@ pub fn TokensSection(tokens: Tokens) -> impl IntoView {
                     secret().map(|secret| view! { <NewTokenNotice secret /> })
                 })}
             </Suspense>
-            <ActionForm action=create attr:class="form" attr:novalidate=true>
+            <ActionForm action=create node_ref=create_ref attr:class="form" attr:novalidate=true>
                 <FormAlert form fields=vec!["name", "scope", "expires", "current_password"] />
                 <Field form name="name" label="Token name" required=true keep_value=true
                     maxlength=super::TOKEN_NAME_MAX_CHARS as u32

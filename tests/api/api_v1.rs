@@ -1346,3 +1346,22 @@ async fn tokens_created_at_once_on_many_connections_stop_exactly_at_the_limit() 
         .unwrap();
     assert_eq!(count, max);
 }
+
+#[tokio::test]
+async fn the_documents_size_limit_is_the_imports_own() {
+    // Issue 22 (9): the OpenAPI text said 32 MiB where the limit was 48.
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/v1/openapi.json").await.text().await.unwrap();
+    let mib = tasklist::portability::import::IMPORT_MAX_BYTES / (1024 * 1024);
+    assert!(
+        doc.contains(&format!("larger than {mib} MiB")),
+        "the 413's words"
+    );
+    assert!(
+        doc.contains(&format!("At most {mib} MiB")),
+        "the body's words"
+    );
+    for other in [16, 32, 64] {
+        assert!(!doc.contains(&format!("{other} MiB")), "{other} MiB");
+    }
+}

@@ -175,6 +175,25 @@ where
     panic!("the slow request never took its place");
 }
 
+/// The error a plain form's answer keeps for its page (the flash cookie: base64url JSON).
+fn flash_error(res: &reqwest::Response) -> Option<tasklist::error::AppError> {
+    use base64::Engine as _;
+    let value = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find_map(|c| c.strip_prefix("flash="))?
+        .split(';')
+        .next()?
+        .to_owned();
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(value)
+        .ok()?;
+    let flash: serde_json::Value = serde_json::from_slice(&json).ok()?;
+    serde_json::from_value(flash["error"].clone()).ok()
+}
+
 /// Every route of the app that takes a body, with a method: the server functions that
 /// post, the JSON API's writes (from its OpenAPI document, which `api_v1.rs` holds to the
 /// routes), and the plain routes.
@@ -279,11 +298,9 @@ async fn with_no_place_free_every_route_that_reads_a_body_answers_busy_before_re
         let busy = match (res.status(), path.as_str()) {
             (StatusCode::SERVICE_UNAVAILABLE, _) => res.headers().contains_key(header::RETRY_AFTER),
             // The page's upload says so on the page it goes back to.
-            (StatusCode::SEE_OTHER, "/account/import") => res
-                .headers()
-                .get_all(header::SET_COOKIE)
-                .iter()
-                .any(|c| c.to_str().unwrap().contains("flash")),
+            (StatusCode::SEE_OTHER, "/account/import") => {
+                flash_error(&res) == Some(tasklist::error::AppError::Unavailable)
+            }
             _ => false,
         };
         answers.push((path.clone(), res.status(), busy));
@@ -494,4 +511,90 @@ async fn unknown_tokens_from_one_address_are_refused_before_the_database_past_th
         .unwrap();
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().contains_key(header::RETRY_AFTER));
+}
+
+/// A person with 40,000 tasks (about 36 MB of JSON: far more than a socket's buffers).
+async fn many_tasks(app: &TestApp, user: uuid::Uuid) {
+    sqlx::query(
+        "insert into tasks (user_id, title, description) \
+         select $1, 'task ' || n, repeat('a long description ', 40) from generate_series(1, 40000) n",
+    )
+    .bind(user)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_signed_out_session_cuts_its_export_short_and_the_instance_streams_only_so_many() {
+    let app = TestApp::spawn_with(|name| (name == "EXPORTS_MAX").then(|| "1".into())).await;
+    let (user, _) = app.signed_up_user().await;
+    many_tasks(&app, user.id).await;
+    let mut download = app.get("/account/export?format=json").await;
+    assert_eq!(download.status(), StatusCode::OK);
+    download.chunk().await.unwrap().expect("the export starts");
+    // The instance's one place is taken: another person's export waits its turn.
+    let (other, _) = new_client();
+    let password = strong_password();
+    crate::helpers::assert_ok(&app.sign_up_as(&other, &unique_email(), &password).await);
+    let theirs = app.token_as(&other, &password, "read").await;
+    let res = app
+        .api(Method::GET, "/api/v1/export", &theirs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // Signed out meanwhile: the rest of the download does not come.
+    crate::helpers::assert_ok(&app.call("sign_out", &[]).await);
+    let ended = loop {
+        match tokio::time::timeout(HANG, download.chunk())
+            .await
+            .expect("the export moves")
+        {
+            Ok(Some(_)) => {}
+            Ok(None) => break "whole",
+            Err(_) => break "cut short",
+        }
+    };
+    assert_eq!(ended, "cut short");
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_an_answer_is_cut_off_and_gives_its_place_back() {
+    let app =
+        TestApp::spawn_with(|name| (name == "HTTP_WRITE_TIMEOUT_SECS").then(|| "1".into())).await;
+    let (user, _) = app.signed_up_user().await;
+    many_tasks(&app, user.id).await;
+    let token = app.token("read").await;
+    // An export asked for on a raw connection that never reads it.
+    let mut stalled = connect(&app).await;
+    stalled
+        .write_all(
+            format!(
+                "GET /api/v1/export HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    // The person's one export place is held until the server gives up on that client.
+    let mut freed = false;
+    let mut refused = 0;
+    for _ in 0..200 {
+        let res = app
+            .api(Method::GET, "/api/v1/export?format=csv", &token)
+            .send()
+            .await
+            .unwrap();
+        if res.status() == StatusCode::OK {
+            freed = true;
+            break;
+        }
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        refused += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(refused > 0, "the stalled export never held its place");
+    assert!(freed, "the stalled export kept its place");
+    drop(stalled);
 }
