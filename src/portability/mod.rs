@@ -13,6 +13,8 @@ pub mod import;
 pub mod routes;
 
 #[cfg(feature = "ssr")]
+mod csv_lines;
+#[cfg(feature = "ssr")]
 mod files;
 
 #[cfg(feature = "ssr")]
