@@ -1365,3 +1365,43 @@ async fn the_documents_size_limit_is_the_imports_own() {
         assert!(!doc.contains(&format!("{other} MiB")), "{other} MiB");
     }
 }
+
+#[tokio::test]
+async fn a_long_list_of_tags_is_refused_before_it_is_kept() {
+    // Issue 22: 85,000 empty names in a 256 KiB body were 2 MiB of strings before any rule.
+    let app = TestApp::spawn().await;
+    let token = writer(&app).await;
+    let tags = vec![""; 85_000];
+    let answer = send(
+        &app,
+        Method::POST,
+        "/api/v1/tasks",
+        &token,
+        json!({"title": "a", "tags": tags}),
+    )
+    .await;
+    answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.body.contains("at most 10 tags"), "{}", answer.body);
+    let id = send(
+        &app,
+        Method::POST,
+        "/api/v1/tasks",
+        &token,
+        json!({"title": "a"}),
+    )
+    .await
+    .json["id"]
+        .as_i64()
+        .unwrap();
+    let answer = send(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/tasks/{id}"),
+        &token,
+        json!({"tags": tags}),
+    )
+    .await;
+    answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.body.contains("at most 10 tags"), "{}", answer.body);
+    assert_eq!(task_count(&app).await, 1);
+}

@@ -648,6 +648,14 @@ impl TestApp {
             .to_owned()
     }
 
+    /// A token of `scope` for a new person of their own (signed up on a client of theirs).
+    pub async fn another_persons_token(&self, scope: &str) -> String {
+        let (client, _) = new_client();
+        let password = strong_password();
+        assert_ok(&self.sign_up_as(&client, &unique_email(), &password).await);
+        self.token_as(&client, &password, scope).await
+    }
+
     /// `token_as` the app's own client.
     pub async fn token(&self, scope: &str) -> String {
         let password = self

@@ -347,10 +347,7 @@ async fn one_person_imports_one_file_at_a_time() {
     )
     .await;
     // Someone else is not held up by it (the instance takes two at once).
-    let (other, _) = new_client();
-    let password = strong_password();
-    crate::helpers::assert_ok(&app.sign_up_as(&other, &unique_email(), &password).await);
-    let theirs = app.token_as(&other, &password, "write").await;
+    let theirs = app.another_persons_token("write").await;
     let res = app
         .api(Method::POST, "/api/v1/import", &theirs)
         .header(header::CONTENT_TYPE, "text/csv")
@@ -534,10 +531,7 @@ async fn a_signed_out_session_cuts_its_export_short_and_the_instance_streams_onl
     assert_eq!(download.status(), StatusCode::OK);
     download.chunk().await.unwrap().expect("the export starts");
     // The instance's one place is taken: another person's export waits its turn.
-    let (other, _) = new_client();
-    let password = strong_password();
-    crate::helpers::assert_ok(&app.sign_up_as(&other, &unique_email(), &password).await);
-    let theirs = app.token_as(&other, &password, "read").await;
+    let theirs = app.another_persons_token("read").await;
     let res = app
         .api(Method::GET, "/api/v1/export", &theirs)
         .send()

@@ -224,13 +224,7 @@ async fn an_export_imports_back_as_the_same_tasks_in_json_and_in_csv() {
 
     for (content_type, file) in [("application/json", json_file), ("text/csv", csv_file)] {
         // A new person, with nothing yet.
-        let (client, _) = crate::helpers::new_client();
-        let password = crate::helpers::strong_password();
-        crate::helpers::assert_ok(
-            &app.sign_up_as(&client, &crate::helpers::unique_email(), &password)
-                .await,
-        );
-        let theirs = app.token_as(&client, &password, "write").await;
+        let theirs = app.another_persons_token("write").await;
         let answer = import(&app, &theirs, content_type, file).await;
         assert_eq!(
             answer.status,
@@ -285,13 +279,7 @@ async fn a_csv_export_writes_formulas_as_text_and_our_import_reads_them_back_unc
     assert!(cells.iter().any(|(t, _)| t == "Plain =not at the start"));
 
     // Read back by our own import as they were typed.
-    let (client, _) = crate::helpers::new_client();
-    let password = crate::helpers::strong_password();
-    crate::helpers::assert_ok(
-        &app.sign_up_as(&client, &crate::helpers::unique_email(), &password)
-            .await,
-    );
-    let theirs = app.token_as(&client, &password, "write").await;
+    let theirs = app.another_persons_token("write").await;
     let answer = import(&app, &theirs, "text/csv", file).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     // The second person's tasks: those after the first person's six.
