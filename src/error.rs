@@ -153,7 +153,9 @@ mod ssr {
     impl From<sqlx::Error> for AppError {
         fn from(err: sqlx::Error) -> Self {
             match &err {
-                sqlx::Error::RowNotFound => Self::NotFound,
+                // No `RowNotFound => NotFound`: where a row may be missing, `db` returns an
+                // `Option` and the caller says `NotFound`; a row missing where it must be (the
+                // task just inserted) is a fault, answered 500 and logged below.
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                     let reason = if matches!(err, sqlx::Error::PoolTimedOut) {
                         "pool_timeout"
@@ -241,6 +243,7 @@ mod tests {
             )),
             AppError::Internal
         );
-        assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::NotFound);
+        // A row missing where it must be is a fault (`a_missing_row_is_a_fault_…`).
+        assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::Internal);
     }
 }

@@ -21,6 +21,60 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+/// Declares a form whose fields are text as a browser posts them: the struct (a `String` per
+/// field, a field left out of a post is empty) and, from the same one list, `NAMES` (the
+/// fields in the form's order), `fields()`, `get`, `field_mut` and `set` by name. A field is
+/// added in one place and every reader and writer by name follows.
+#[macro_export]
+macro_rules! text_form {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$field_meta:meta])* $field:ident, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(default)]
+        $vis struct $name {
+            $( $(#[$field_meta])* pub $field: String, )*
+        }
+
+        impl $name {
+            /// Every field's name, in the form's order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// Each field by its name, in the form's order.
+            pub fn fields(&self) -> Vec<(&'static str, &str)> {
+                vec![$((stringify!($field), self.$field.as_str())),*]
+            }
+
+            /// The value of the field called `name` (empty for an unknown name).
+            pub fn get(&self, name: &str) -> &str {
+                match name {
+                    $(stringify!($field) => &self.$field,)*
+                    _ => "",
+                }
+            }
+
+            /// The field called `name`, if there is one.
+            pub fn field_mut(&mut self, name: &str) -> Option<&mut String> {
+                match name {
+                    $(stringify!($field) => Some(&mut self.$field),)*
+                    _ => None,
+                }
+            }
+
+            /// Sets the field called `name` (an unknown name is ignored).
+            pub fn set(&mut self, name: &str, value: String) {
+                if let Some(slot) = self.field_mut(name) {
+                    *slot = value;
+                }
+            }
+        }
+    };
+}
+
 /// A form's error and typed values, kept for one page view after a plain form post.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormFlash {

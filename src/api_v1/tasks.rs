@@ -18,11 +18,11 @@ use crate::{
     tasks::{
         api::page,
         db,
-        input::{local_input, TaskForm, TaskInput},
+        input::{TaskForm, TaskInput},
         list::{Due, Filter, ListParams as PageParams, ListQuery, Sort},
         Counts, Priority, Task, PAGE_SIZE,
     },
-    zone::Zone,
+    zone::{local_input, Zone},
 };
 
 /// The most tasks one page of the API holds.
@@ -403,11 +403,11 @@ pub async fn update(
             .unwrap_or_else(|| current.priority.as_str().to_owned()),
         due_date: keep(
             changes.due_date,
-            current.due_date.map(crate::tasks::iso_date),
+            current.due_date.map(crate::zone::iso_date),
         ),
         due_time: keep(
             changes.due_time,
-            current.due_time.map(crate::tasks::time_label),
+            current.due_time.map(crate::zone::time_label),
         ),
         repeat: keep(changes.repeat, current.repeat.clone()),
         repeat_from: changes.repeat_from.unwrap_or_else(|| {

@@ -152,7 +152,9 @@ pub async fn update_profile(name: String) -> Result<User, AppError> {
         let user = session::require_user().await?;
         let state = app_state()?;
         let name = DisplayName::parse(&name)?;
-        let user = db::update_name(&state.pool, user.id, name.as_deref()).await?;
+        let user = db::update_name(&state.pool, user.id, name.as_deref())
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         leptos_axum::redirect("/account?done=profile");
         Ok(user)
     }
@@ -177,7 +179,8 @@ pub async fn update_time_zone(time_zone: String) -> Result<User, AppError> {
                     "That time zone is too new for this server. Choose a neighbouring one.",
                 ),
                 _ => AppError::from(err),
-            })?;
+            })?
+            .ok_or(AppError::Unauthorized)?;
         leptos_axum::redirect("/account?done=time_zone");
         Ok(user)
     }
@@ -217,7 +220,9 @@ pub async fn change_password(
             .await?;
         let hash = state.passwords.hash(&ticket, new_password).await?;
         let revoke_tokens = revoke_tokens.is_some_and(|v| !v.is_empty() && v != "false");
-        let epoch = db::update_password(&state.pool, user.id, &hash, revoke_tokens).await?;
+        let epoch = db::update_password(&state.pool, user.id, &hash, revoke_tokens)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         // This session carries the new epoch (under a new id); every other one is now stale.
         session::sign_in(&current_session().await?, &user, epoch).await?;
         tracing::info!(user_id = %user.id, revoke_tokens, "password changed");

@@ -70,25 +70,31 @@ pub async fn password_hash_by_id(pool: &PgPool, id: Uuid) -> Result<Option<Strin
         .await
 }
 
-pub async fn update_name(pool: &PgPool, id: Uuid, name: Option<&str>) -> Result<User, sqlx::Error> {
+/// `None` when the account is gone (deleted from another tab meanwhile).
+pub async fn update_name(
+    pool: &PgPool,
+    id: Uuid,
+    name: Option<&str>,
+) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as!(
         User,
         r#"update users set name = $2 where id = $1 returning id, email, name, time_zone as "time_zone: Zone""#,
         id,
         name,
     )
-    .fetch_one(pool)
+    .fetch_optional(pool)
     .await
 }
 
 /// Stores a new hash and moves the session epoch on, which ends every other session.
-/// Returns the new epoch for the session that made the change.
+/// Returns the new epoch for the session that made the change (`None` when the account is
+/// gone).
 pub async fn update_password(
     pool: &PgPool,
     id: Uuid,
     password_hash: &str,
     revoke_tokens: bool,
-) -> Result<i32, sqlx::Error> {
+) -> Result<Option<i32>, sqlx::Error> {
     // One statement: the new password and, when asked, no token left of the old one.
     sqlx::query_scalar!(
         r#"
@@ -101,7 +107,7 @@ pub async fn update_password(
         password_hash,
         revoke_tokens,
     )
-    .fetch_one(pool)
+    .fetch_optional(pool)
     .await
 }
 
@@ -116,8 +122,12 @@ pub async fn delete_user(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
 /// Moves `id` to the time zone `zone`, and their tasks' due dates and times with it: a task
 /// due at a moment keeps that moment, shown on the new zone's clock (a task with a date
 /// only keeps its date). One transaction. A zone this PostgreSQL does not know is a
-/// `Database` error with code 22023.
-pub async fn update_time_zone(pool: &PgPool, id: Uuid, zone: &Zone) -> Result<User, sqlx::Error> {
+/// `Database` error with code 22023; `None` when the account is gone.
+pub async fn update_time_zone(
+    pool: &PgPool,
+    id: Uuid,
+    zone: &Zone,
+) -> Result<Option<User>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let user = sqlx::query_as!(
         User,
@@ -126,8 +136,11 @@ pub async fn update_time_zone(pool: &PgPool, id: Uuid, zone: &Zone) -> Result<Us
         id,
         zone.as_str(),
     )
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    let Some(user) = user else {
+        return Ok(None);
+    };
     sqlx::query!(
         r#"
         update tasks set due_date = (due_at at time zone $2)::date,
@@ -142,5 +155,5 @@ pub async fn update_time_zone(pool: &PgPool, id: Uuid, zone: &Zone) -> Result<Us
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(user)
+    Ok(Some(user))
 }

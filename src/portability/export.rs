@@ -20,7 +20,8 @@ use crate::{
     admission::Pass,
     auth::session::still_signed_in,
     error::AppError,
-    tasks::{cursor::Cursor, db::export_page, iso_date, list::Sort, Task},
+    tasks::{cursor::Cursor, db::export_page, list::Sort, Task},
+    zone::iso_date,
 };
 
 /// Tasks read per statement.

@@ -1,200 +1,98 @@
 //! A new or edited task as typed, and its validation: in the browser before it is sent, and
 //! authoritatively by the server function.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    recurrence::{End, Frequency, Recurrence, COUNT_MAX, INTERVAL_MAX},
-    Priority, DESCRIPTION_MAX_CHARS, DUE_MAX_YEAR, DUE_MIN_YEAR, TITLE_MAX_CHARS, YEARS,
+    recurrence::Recurrence, repeat_form::parse_repeat, schedule::Timing, Priority, Task,
+    DESCRIPTION_MAX_CHARS, DUE_MAX_YEAR, DUE_MIN_YEAR, TITLE_MAX_CHARS, YEARS,
 };
-use crate::{error::AppError, tags::parse_tags};
+use crate::{
+    error::AppError,
+    tags::parse_tags,
+    zone::{iso_date, local_input, time_label, Zone},
+};
 
-/// A task's fields as a form sends them: a plain HTML form (these are its inputs' names) or
-/// the hydrated page. The server functions take it flattened, so the names stay flat and a
-/// form without JavaScript posts to them as it is. A field left out is empty.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TaskForm {
-    pub title: String,
-    pub description: String,
-    /// high, medium, low, or empty for none.
-    pub priority: String,
-    /// `YYYY-MM-DD`, or empty.
-    pub due_date: String,
-    /// Names separated by commas.
-    pub tags: String,
-    /// `HH:MM` on the due date, in the person's zone, or empty for none.
-    pub due_time: String,
-    /// Empty for none; `daily`, `weekdays`, `weekly`, `monthly`, `yearly` (shaped by the
-    /// fields below); or an RRULE (`FREQ=WEEKLY;BYDAY=MO,TH`), which says it all itself.
-    pub repeat: String,
-    /// Every how many days, weeks, months or years; empty is 1.
-    pub repeat_every: String,
-    /// The days of a weekly repeat: `on` for each chosen (checkboxes); none is the due
-    /// date's day.
-    pub repeat_mon: String,
-    pub repeat_tue: String,
-    pub repeat_wed: String,
-    pub repeat_thu: String,
-    pub repeat_fri: String,
-    pub repeat_sat: String,
-    pub repeat_sun: String,
-    /// A monthly repeat's day: empty for the due date's, `last`, or `1` to `31`.
-    pub repeat_monthly: String,
-    /// `due` (or empty) or `completion`: what the next occurrence counts from.
-    pub repeat_from: String,
-    /// The last date it may repeat on (`YYYY-MM-DD`), or empty.
-    pub repeat_until: String,
-    /// How many more times it may occur, this one included, or empty.
-    pub repeat_count: String,
-    /// Empty for none, `at` (at `remind_at`), or minutes before due (`0`, `15`, `1440`, …).
-    pub remind: String,
-    /// `YYYY-MM-DDTHH:MM` in the person's zone, as `<input type=datetime-local>` sends it.
-    pub remind_at: String,
+crate::text_form! {
+    /// A task's fields as a form sends them: a plain HTML form (these are its inputs' names) or
+    /// the hydrated page. The server functions take it flattened, so the names stay flat and a
+    /// form without JavaScript posts to them as it is. A field left out is empty. The order is
+    /// the form's.
+    pub struct TaskForm {
+        title,
+        description,
+        /// high, medium, low, or empty for none.
+        priority,
+        /// `YYYY-MM-DD`, or empty.
+        due_date,
+        /// `HH:MM` on the due date, in the person's zone, or empty for none.
+        due_time,
+        /// Empty for none; `daily`, `weekdays`, `weekly`, `monthly`, `yearly` (shaped by the
+        /// fields below); or an RRULE (`FREQ=WEEKLY;BYDAY=MO,TH`), which says it all itself.
+        repeat,
+        /// Every how many days, weeks, months or years; empty is 1.
+        repeat_every,
+        /// The days of a weekly repeat: `on` for each chosen (checkboxes); none is the due
+        /// date's day.
+        repeat_mon,
+        repeat_tue,
+        repeat_wed,
+        repeat_thu,
+        repeat_fri,
+        repeat_sat,
+        repeat_sun,
+        /// A monthly repeat's day: empty for the due date's, `last`, or `1` to `31`.
+        repeat_monthly,
+        /// `due` (or empty) or `completion`: what the next occurrence counts from.
+        repeat_from,
+        /// The last date it may repeat on (`YYYY-MM-DD`), or empty.
+        repeat_until,
+        /// How many more times it may occur, this one included, or empty.
+        repeat_count,
+        /// Empty for none, `at` (at `remind_at`), or minutes before due (`0`, `15`, `1440`, …).
+        remind,
+        /// `YYYY-MM-DDTHH:MM` in the person's zone, as `<input type=datetime-local>` sends it.
+        remind_at,
+        /// Names separated by commas.
+        tags,
+    }
 }
-
-/// The days a weekly repeat may be on, with their `TaskForm` field names, Monday first.
-pub const REPEAT_DAYS: [(&str, Weekday); 7] = [
-    ("repeat_mon", Weekday::Mon),
-    ("repeat_tue", Weekday::Tue),
-    ("repeat_wed", Weekday::Wed),
-    ("repeat_thu", Weekday::Thu),
-    ("repeat_fri", Weekday::Fri),
-    ("repeat_sat", Weekday::Sat),
-    ("repeat_sun", Weekday::Sun),
-];
 
 /// Most minutes a reminder may come before the due time: a year.
 pub const REMIND_BEFORE_MAX_MINUTES: u32 = 525_600;
 
 impl TaskForm {
-    /// Each field by its name: what a refused plain post keeps for the form to show again.
-    pub fn fields(&self) -> Vec<(&'static str, &str)> {
-        vec![
-            ("title", &self.title),
-            ("description", &self.description),
-            ("priority", &self.priority),
-            ("due_date", &self.due_date),
-            ("due_time", &self.due_time),
-            ("repeat", &self.repeat),
-            ("repeat_every", &self.repeat_every),
-            ("repeat_mon", &self.repeat_mon),
-            ("repeat_tue", &self.repeat_tue),
-            ("repeat_wed", &self.repeat_wed),
-            ("repeat_thu", &self.repeat_thu),
-            ("repeat_fri", &self.repeat_fri),
-            ("repeat_sat", &self.repeat_sat),
-            ("repeat_sun", &self.repeat_sun),
-            ("repeat_monthly", &self.repeat_monthly),
-            ("repeat_from", &self.repeat_from),
-            ("repeat_until", &self.repeat_until),
-            ("repeat_count", &self.repeat_count),
-            ("remind", &self.remind),
-            ("remind_at", &self.remind_at),
-            ("tags", &self.tags),
-        ]
-    }
-
-    /// Fills the repeat picker's fields for `rule` (what `parse_repeat` reads back as it).
-    pub fn set_repeat(&mut self, rule: &Recurrence, from_completion: bool) {
-        let weekdays = [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-        ];
-        self.repeat = match rule.frequency {
-            Frequency::Daily => "daily",
-            Frequency::Weekly if rule.interval == 1 && rule.weekdays == weekdays => "weekdays",
-            Frequency::Weekly => "weekly",
-            Frequency::Monthly => "monthly",
-            Frequency::Yearly => "yearly",
-        }
-        .to_owned();
-        self.repeat_every = match rule.interval {
-            1 => String::new(),
-            n => n.to_string(),
+    /// The form that shows `task`, its moments on the clock of `zone`: the edit form's
+    /// values, and what the API's changes and an import's fields are laid over.
+    pub fn from_task(task: &Task, zone: &Zone) -> Self {
+        let mut form = Self {
+            title: task.title.clone(),
+            description: task.description.clone().unwrap_or_default(),
+            priority: match task.priority {
+                Priority::None => String::new(),
+                p => p.as_str().to_owned(),
+            },
+            due_date: task.due_date.map(iso_date).unwrap_or_default(),
+            due_time: task.due_time.map(time_label).unwrap_or_default(),
+            tags: task.tags.join(", "),
+            ..Self::default()
         };
-        for (name, day) in REPEAT_DAYS {
-            let on = self.repeat == "weekly" && rule.weekdays.contains(&day);
-            if let Some(slot) = self.day_mut(name) {
-                *slot = if on { "on".to_owned() } else { String::new() };
+        if let Some(raw) = &task.repeat {
+            match Recurrence::parse(raw) {
+                Ok(rule) => form.set_repeat(&rule, task.repeat_from_completion),
+                Err(_) => form.repeat = raw.clone(),
             }
         }
-        self.repeat_monthly = match rule.month_day {
-            None => String::new(),
-            Some(-1) => "last".to_owned(),
-            Some(day) => day.to_string(),
-        };
-        (self.repeat_until, self.repeat_count) = match rule.end {
-            End::Never => (String::new(), String::new()),
-            End::Until(date) => (super::iso_date(date), String::new()),
-            End::Count(n) => (String::new(), n.to_string()),
-        };
-        self.repeat_from = if from_completion { "completion" } else { "" }.to_owned();
-    }
-
-    /// What the repeat fields say in plain words ("every 2 weeks on Mon and Thu"), or the
-    /// reason they say nothing valid; `None` when the task does not repeat.
-    pub fn repeat_summary(&self) -> Result<Option<String>, AppError> {
-        let day = parse_due_date(&self.due_date).ok().flatten();
-        Ok(parse_repeat(self, day)?.map(|repeat| {
-            let from = if repeat.from_completion {
-                ", counted from completion"
-            } else {
-                ""
-            };
-            format!("Repeats {}{from}", repeat.rule.summary())
-        }))
-    }
-
-    /// The weekly repeat's day field called `name`.
-    pub fn day_mut(&mut self, name: &str) -> Option<&mut String> {
-        Some(match name {
-            "repeat_mon" => &mut self.repeat_mon,
-            "repeat_tue" => &mut self.repeat_tue,
-            "repeat_wed" => &mut self.repeat_wed,
-            "repeat_thu" => &mut self.repeat_thu,
-            "repeat_fri" => &mut self.repeat_fri,
-            "repeat_sat" => &mut self.repeat_sat,
-            "repeat_sun" => &mut self.repeat_sun,
-            _ => return None,
-        })
-    }
-
-    /// The value of the field called `name` (empty for an unknown name).
-    pub fn get(&self, name: &str) -> &str {
-        self.fields()
-            .into_iter()
-            .find(|(n, _)| *n == name)
-            .map_or("", |(_, v)| v)
-    }
-
-    /// Sets the field called `name` (an unknown name is ignored).
-    pub fn set(&mut self, name: &str, value: String) {
-        let slot = match name {
-            "title" => &mut self.title,
-            "description" => &mut self.description,
-            "priority" => &mut self.priority,
-            "due_date" => &mut self.due_date,
-            "due_time" => &mut self.due_time,
-            "repeat" => &mut self.repeat,
-            "repeat_every" => &mut self.repeat_every,
-            "repeat_monthly" => &mut self.repeat_monthly,
-            "repeat_from" => &mut self.repeat_from,
-            "repeat_until" => &mut self.repeat_until,
-            "repeat_count" => &mut self.repeat_count,
-            "remind" => &mut self.remind,
-            "remind_at" => &mut self.remind_at,
-            "tags" => &mut self.tags,
-            day => match self.day_mut(day) {
-                Some(slot) => slot,
-                None => return,
-            },
-        };
-        *slot = value;
+        match (task.remind_before_minutes, task.remind_at) {
+            (Some(minutes), _) => form.remind = minutes.to_string(),
+            (None, Some(at)) => {
+                form.remind = "at".to_owned();
+                form.remind_at = local_input(zone.local(at));
+            }
+            (None, None) => {}
+        }
+        form
     }
 }
 
@@ -305,8 +203,8 @@ impl TaskInput {
             title: self.title.as_str().to_owned(),
             description: self.description.as_deref().unwrap_or_default().to_owned(),
             priority: self.priority.as_str().to_owned(),
-            due_date: self.due_date.map(super::iso_date).unwrap_or_default(),
-            due_time: self.due_time.map(super::time_label).unwrap_or_default(),
+            due_date: self.due_date.map(iso_date).unwrap_or_default(),
+            due_time: self.due_time.map(time_label).unwrap_or_default(),
             repeat: self
                 .repeat
                 .as_ref()
@@ -327,6 +225,39 @@ impl TaskInput {
             },
             tags: self.tags.join(", "),
             ..TaskForm::default()
+        }
+    }
+
+    /// The task as the page shows it the moment it is added (under the stand-in `id`, at
+    /// `now`) or, laid over the task as it was, edited: every field the server will store,
+    /// its moments made in `zone` as the server makes them.
+    pub fn preview(&self, id: i64, now: DateTime<Utc>, zone: &Zone) -> Task {
+        let Timing {
+            due_date,
+            due_time,
+            due_at,
+            repeat,
+            repeat_from_completion,
+            remind_at,
+            remind_before_minutes,
+        } = Timing::new(self, zone);
+        Task {
+            id,
+            title: self.title.as_str().to_owned(),
+            description: self.description.as_deref().map(str::to_owned),
+            completed: false,
+            priority: self.priority,
+            due_date,
+            due_time,
+            due_at,
+            repeat,
+            repeat_from_completion,
+            remind_at,
+            remind_before_minutes,
+            tags: self.sorted_tags(),
+            created_at: now,
+            updated_at: now,
+            version: 0,
         }
     }
 
@@ -413,7 +344,11 @@ pub fn parse_due_date(raw: &str) -> Result<Option<NaiveDate>, AppError> {
 }
 
 /// A date of the form's field `field` (`what` in its messages); blank is none.
-fn parse_date(raw: &str, field: &'static str, what: &str) -> Result<Option<NaiveDate>, AppError> {
+pub(super) fn parse_date(
+    raw: &str,
+    field: &'static str,
+    what: &str,
+) -> Result<Option<NaiveDate>, AppError> {
     let malformed = || AppError::validation(field, format!("Enter the {what} as YYYY-MM-DD."));
     if raw.len() > 64 {
         return Err(malformed());
@@ -455,7 +390,7 @@ fn parse_time(raw: &str, field: &'static str) -> Result<Option<NaiveTime>, AppEr
 }
 
 /// A whole number from 1 to `max` in the form's field `field`; blank is none.
-fn parse_count(
+pub(super) fn parse_count(
     raw: &str,
     field: &'static str,
     max: u16,
@@ -474,130 +409,6 @@ fn parse_count(
             .map(Some)
             .ok_or_else(refused),
     }
-}
-
-/// `at` as `<input type=datetime-local>` shows it: `2026-11-27T09:30`.
-pub fn local_input(at: NaiveDateTime) -> String {
-    format!(
-        "{}T{}",
-        super::iso_date(at.date()),
-        super::time_label(at.time())
-    )
-}
-
-/// The repeat the form's `repeat…` fields describe; `day` is the due date, if valid.
-fn parse_repeat(form: &TaskForm, day: Option<NaiveDate>) -> Result<Option<Repeat>, AppError> {
-    let from_completion = match form.repeat_from.trim() {
-        "" | "due" => false,
-        "completion" => true,
-        _ => {
-            return Err(AppError::validation(
-                "repeat_from",
-                "Repeat from the due date or from completion.",
-            ))
-        }
-    };
-    let kind = form.repeat.trim();
-    if kind.is_empty() {
-        return Ok(None);
-    }
-    if kind.contains('=') {
-        let rule = Recurrence::parse(kind)?;
-        return Ok(Some(Repeat {
-            rule,
-            from_completion,
-        }));
-    }
-    let interval = parse_count(
-        &form.repeat_every,
-        "repeat_every",
-        INTERVAL_MAX,
-        "how often",
-    )?
-    .unwrap_or(1);
-    // Counted from completion, "weekly" and "monthly" with no day chosen mean a week or a
-    // month after the day it is done; from the due date, on the due date's weekday or day.
-    let day = day.filter(|_| !from_completion);
-    let (frequency, weekdays, month_day) = match kind {
-        "daily" => (Frequency::Daily, Vec::new(), None),
-        "weekdays" => (
-            Frequency::Weekly,
-            vec![
-                Weekday::Mon,
-                Weekday::Tue,
-                Weekday::Wed,
-                Weekday::Thu,
-                Weekday::Fri,
-            ],
-            None,
-        ),
-        "weekly" => {
-            let days: Vec<Weekday> = REPEAT_DAYS
-                .iter()
-                .filter(|(name, _)| !form.get(name).trim().is_empty())
-                .map(|(_, day)| *day)
-                .collect();
-            let days = match (days.is_empty(), day) {
-                (true, Some(day)) => vec![day.weekday()],
-                _ => days,
-            };
-            (Frequency::Weekly, days, None)
-        }
-        "monthly" => {
-            let month_day = match form.repeat_monthly.trim() {
-                "" => day.map(|d| d.day() as i8),
-                "last" => Some(-1),
-                n => Some(
-                    n.parse::<i8>()
-                        .ok()
-                        .filter(|n| (1..=31).contains(n))
-                        .ok_or_else(|| {
-                            AppError::validation(
-                                "repeat_monthly",
-                                "Choose a day of the month from 1 to 31, or the last day.",
-                            )
-                        })?,
-                ),
-            };
-            (Frequency::Monthly, Vec::new(), month_day)
-        }
-        "yearly" => (Frequency::Yearly, Vec::new(), None),
-        _ => {
-            return Err(AppError::validation(
-                "repeat",
-                "Choose how it repeats: daily, on weekdays, weekly, monthly or yearly.",
-            ))
-        }
-    };
-    let interval = if kind == "weekdays" { 1 } else { interval };
-    let until = parse_date(&form.repeat_until, "repeat_until", "end date")?;
-    let count = parse_count(
-        &form.repeat_count,
-        "repeat_count",
-        COUNT_MAX,
-        "how many times",
-    )?;
-    let end = match (until, count) {
-        (None, None) => End::Never,
-        (Some(until), None) => End::Until(until),
-        (None, Some(count)) => End::Count(count),
-        (Some(_), Some(_)) => {
-            return Err(AppError::validation(
-                "repeat_count",
-                "Choose an end date or a number of times, not both.",
-            ))
-        }
-    };
-    Ok(Some(Repeat {
-        rule: Recurrence {
-            frequency,
-            interval,
-            weekdays,
-            month_day,
-            end,
-        },
-        from_completion,
-    }))
 }
 
 /// The reminder the form's `remind` fields describe; `day` is the due date, if valid.

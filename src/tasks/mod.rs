@@ -10,14 +10,14 @@ pub mod input;
 pub mod list;
 pub mod recurrence;
 pub mod reminders;
+pub mod repeat_form;
+pub mod schedule;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod db;
-#[cfg(feature = "ssr")]
-pub mod schedule;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{error::AppError, zone::Zone};
@@ -34,40 +34,8 @@ pub(crate) const YEARS: std::ops::RangeInclusive<i32> = DUE_MIN_YEAR..=DUE_MAX_Y
 /// Tasks per page of the list; the rest is reached with "load more".
 pub const PAGE_SIZE: i64 = 50;
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// "27 Nov 2026", as the page shows a date. Written by hand rather than with chrono's
-/// `format`: its format-string machinery is a sizeable part of the browser build.
-pub fn date_label(date: NaiveDate) -> String {
-    format!(
-        "{} {} {}",
-        date.day(),
-        MONTHS[date.month0() as usize],
-        date.year()
-    )
-}
-
-/// "09:30", as the page shows a time of day and `<input type=time>` takes it.
-pub fn time_label(time: NaiveTime) -> String {
-    format!("{:02}:{:02}", time.hour(), time.minute())
-}
-
-/// "27 Nov 2026, 16:04": a moment on the person's clock, the same on the server-rendered
-/// page and the hydrated one.
-pub fn moment_label(at: &DateTime<Utc>, zone: &Zone) -> String {
-    let local = zone.local(*at);
-    format!("{}, {}", date_label(local.date()), time_label(local.time()))
-}
-
-/// "2026-11-27", as `<input type=date>` and the forms take a date.
-pub fn iso_date(date: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
-}
-
 /// A task as pages and the JSON API (`/api/v1`) see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Task {
     pub id: i64,
@@ -199,15 +167,6 @@ pub struct TaskPage {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_written_as_chrono_would() {
-        for (y, m, d) in [(2026, 11, 27), (1900, 1, 1), (2999, 12, 31), (2024, 2, 29)] {
-            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
-            assert_eq!(date_label(date), date.format("%-d %b %Y").to_string());
-            assert_eq!(iso_date(date), date.format("%Y-%m-%d").to_string());
-        }
-    }
 
     #[test]
     fn items_left_has_the_right_plural() {

@@ -13,9 +13,9 @@ use std::fmt;
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
-use super::date_label;
 use super::{DUE_MAX_YEAR, DUE_MIN_YEAR, YEARS};
 use crate::error::AppError;
+use crate::zone::date_label;
 
 /// The longest rule accepted; a real one is a few dozen characters.
 pub const RULE_MAX_CHARS: usize = 200;
@@ -528,7 +528,7 @@ pub use zoned::{local_instant, next_due_at};
 /// Due instants in a time zone: needs the IANA database (chrono-tz), so server only.
 #[cfg(feature = "ssr")]
 mod zoned {
-    use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+    use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
     use super::Recurrence;
 
@@ -546,31 +546,13 @@ mod zoned {
         Some((local_instant(date, local.time(), zone)?, next_rule))
     }
 
-    /// A local date and wall-clock time in `zone` as an instant. A time that does not exist
-    /// that day (the spring-forward gap) moves forward by the gap's length (02:30 becomes
-    /// 03:30), and one that happens twice (fall back) takes the earlier instant: the same
-    /// choices RFC 5545 makes, so the task is never early and never skipped.
+    /// A local date and wall-clock time in `zone` as an instant (`Zone::moment`).
     pub fn local_instant(
         date: NaiveDate,
         time: NaiveTime,
         zone: chrono_tz::Tz,
     ) -> Option<DateTime<Utc>> {
-        let wall = date.and_time(time);
-        match zone.from_local_datetime(&wall) {
-            LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => Some(at.to_utc()),
-            LocalResult::None => {
-                // Read the wall time with the offset in force before the gap: that instant
-                // lies after the change, where the clock shows it one gap later. A day
-                // earlier is safely before the gap (zones change at most twice a year).
-                let before = wall.checked_sub_days(chrono::Days::new(1))?;
-                let offset = zone.offset_from_utc_datetime(&before).fix();
-                let at = wall.checked_sub_signed(chrono::TimeDelta::seconds(i64::from(
-                    offset.local_minus_utc(),
-                )))?;
-                let at = Utc.from_utc_datetime(&at);
-                (at.with_timezone(&zone).naive_local() > wall).then_some(at)
-            }
-        }
+        crate::zone::instant(date, time, zone)
     }
 }
 

@@ -1,18 +1,20 @@
 //! A task's times as stored, from what the person typed on their wall clock: the due moment,
-//! the reminder's moment, and the next occurrence of a repeating task. The server's side of
-//! time: moments are made in the person's zone (`zone::Zone`), with its summer time.
+//! the reminder's moment, and (on the server) the next occurrence of a repeating task.
+//! Moments are made in the person's zone (`zone::Zone`), with its summer time, the same way
+//! on both sides: the page shows a change at once with the moments the server will store.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
+#[cfg(feature = "ssr")]
+use super::recurrence::{local_instant, next_due_at, Recurrence};
 use super::{
     input::{Remind, TaskInput},
-    recurrence::{local_instant, next_due_at, Recurrence},
     Task,
 };
+use crate::zone::Zone;
 
 /// A repeating task's next occurrence: its time columns, and the task it follows.
 pub type NextOf = (i64, Timing);
-use crate::zone::Zone;
 
 /// The time a reminder "N minutes before" counts from when a task has a date but no time.
 pub const ALL_DAY_REMINDER_TIME: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
@@ -37,9 +39,8 @@ impl Timing {
     /// that day (02:30 when summer time starts) is kept as the moment after the gap, and the
     /// time stored is the one the clock then shows.
     pub fn new(input: &TaskInput, zone: &Zone) -> Self {
-        let tz = zone.tz();
         let due_at = match (input.due_date, input.due_time) {
-            (Some(date), Some(time)) => local_instant(date, time, tz),
+            (Some(date), Some(time)) => zone.moment(date, time),
             _ => None,
         };
         let (due_date, due_time) = match due_at {
@@ -51,7 +52,7 @@ impl Timing {
         };
         let (remind_at, remind_before_minutes) = match input.remind {
             None => (None, None),
-            Some(Remind::At(at)) => (local_instant(at.date(), at.time(), tz), None),
+            Some(Remind::At(at)) => (zone.moment(at.date(), at.time()), None),
             Some(Remind::Before(minutes)) => (
                 reminder_before(due_date, due_at, minutes as i32, zone),
                 Some(minutes as i32),
@@ -85,6 +86,7 @@ impl Timing {
     /// person in `zone`: its due date (and time, and reminder) moved on by its rule, from its
     /// due date or from the day of completion. `None` when it does not repeat or its series
     /// has ended.
+    #[cfg(feature = "ssr")]
     pub fn next_occurrence(&self, zone: &Zone, now: DateTime<Utc>) -> Option<Self> {
         let task = self;
         let rule = Recurrence::parse(task.repeat.as_deref()?).ok()?;
@@ -140,11 +142,11 @@ fn reminder_before(
     minutes: i32,
     zone: &Zone,
 ) -> Option<DateTime<Utc>> {
-    let due = due_at.or_else(|| local_instant(due_date?, ALL_DAY_REMINDER_TIME, zone.tz()))?;
+    let due = due_at.or_else(|| zone.moment(due_date?, ALL_DAY_REMINDER_TIME))?;
     Some(due - Duration::minutes(minutes.into()))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
     use crate::tasks::input::TaskForm;

@@ -4,7 +4,7 @@
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
-use super::{NewToken, TokenForm, TokenInfo};
+use super::{NewToken, TokenForm, TokenList};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -18,12 +18,15 @@ use {
     },
 };
 
-/// The caller's tokens, oldest first, without their secrets.
+/// The caller's tokens, oldest first, without their secrets, and the caller's zone.
 #[server(prefix = "/api", endpoint = "list_tokens", input = GetUrl)]
-pub async fn list_tokens() -> Result<Vec<TokenInfo>, AppError> {
+pub async fn list_tokens() -> Result<TokenList, AppError> {
     let user = require_user().await?;
     let state = app_state()?;
-    Ok(db::list(&state.pool, user.id).await?)
+    Ok(TokenList {
+        tokens: db::list(&state.pool, user.id).await?,
+        zone: user.time_zone,
+    })
 }
 
 /// Creates a token for the caller and answers it with its secret, the one time the secret is

@@ -75,6 +75,13 @@ pub struct TokenInfo {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+/// The account page's list of tokens, oldest first, and the zone their dates are shown in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenList {
+    pub tokens: Vec<TokenInfo>,
+    pub zone: crate::zone::Zone,
+}
+
 /// A token just created, with its secret: the one time the secret leaves the server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewToken {

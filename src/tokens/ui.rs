@@ -7,12 +7,12 @@ use leptos::{either::Either, prelude::*};
 
 use super::{
     api::{list_tokens, take_new_token, CreateToken, RevokeAllTokens, RevokeToken},
-    Scope, TokenInfo, EXPIRY_DAYS,
+    Scope, TokenList, EXPIRY_DAYS,
 };
 use crate::{
     error::AppError,
     forms::{Control, Field, FormAlert, FormState},
-    tasks::date_label,
+    zone::moment_label,
 };
 
 /// The section's actions and data, made in the account route's own scope (see `TasksPage`).
@@ -21,7 +21,7 @@ pub struct Tokens {
     create: ServerAction<CreateToken>,
     revoke: ServerAction<RevokeToken>,
     revoke_all: ServerAction<RevokeAllTokens>,
-    list: Resource<Result<Vec<TokenInfo>, AppError>>,
+    list: Resource<Result<TokenList, AppError>>,
     /// A token created by a plain form post, carried back by a one-minute cookie.
     kept: Resource<Result<Option<String>, AppError>>,
     pub form: FormState,
@@ -71,10 +71,6 @@ impl Default for Tokens {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn day(at: &DateTime<Utc>) -> String {
-    date_label(at.date_naive())
 }
 
 #[component]
@@ -146,7 +142,7 @@ pub fn TokensSection(tokens: Tokens) -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading your tokens…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(list) if list.is_empty() => Either::Left(view! {
+                        Ok(list) if list.tokens.is_empty() => Either::Left(view! {
                             <p class="empty">"No tokens yet."</p>
                         }.into_any()),
                         Ok(list) => Either::Left(view! {
@@ -215,8 +211,11 @@ fn RevokeAll(action: ServerAction<RevokeAllTokens>, form: FormState) -> impl Int
 }
 
 #[component]
-fn TokenTable(list: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+fn TokenTable(list: TokenList, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     let now = Utc::now();
+    let TokenList { tokens, zone } = list;
+    // On the person's clock, as every other date and time.
+    let day = move |at: &DateTime<Utc>| moment_label(at, &zone);
     view! {
         <table class="tokens">
             <caption>"Your tokens"</caption>
@@ -231,13 +230,13 @@ fn TokenTable(list: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl I
                 </tr>
             </thead>
             <tbody>
-                {list.into_iter().map(|token| {
+                {tokens.into_iter().map(|token| {
                     let expires = match token.expires_at {
                         None => "Never expires".to_owned(),
                         Some(at) if at <= now => format!("Expired {}", day(&at)),
                         Some(at) => day(&at),
                     };
-                    let last_used = token.last_used_at.as_ref().map_or_else(|| "Never".to_owned(), day);
+                    let last_used = token.last_used_at.as_ref().map_or_else(|| "Never".to_owned(), &day);
                     let label = format!("Revoke {}", token.name);
                     view! {
                         <tr>

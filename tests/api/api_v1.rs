@@ -95,6 +95,36 @@ async fn a_token_is_shown_once_stored_as_its_sha256_and_listed_without_it() {
     );
 }
 
+/// A token's dates are on its owner's clock, as every other date: late evening in UTC is
+/// already the next morning in Tokyo.
+#[tokio::test]
+async fn token_dates_are_shown_in_the_persons_zone() {
+    let app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    assert_ok(
+        &app.call("update_time_zone", &[("time_zone", "Asia/Tokyo")])
+            .await,
+    );
+    app.token("read").await;
+    sqlx::query(
+        "update api_tokens set created_at = '2026-11-27T20:00:00Z',
+                               last_used_at = '2026-11-28T16:30:00Z',
+                               expires_at = '2027-03-01T23:00:00Z'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let page = app.get("/account").await.text().await.unwrap();
+    for shown in [
+        "28 Nov 2026, 05:00",
+        "29 Nov 2026, 01:30",
+        "2 Mar 2027, 08:00",
+    ] {
+        assert!(page.contains(shown), "{shown} on the account page");
+    }
+    assert!(!page.contains("27 Nov 2026"), "the UTC date is not shown");
+}
+
 #[tokio::test]
 async fn a_token_form_with_bad_fields_is_refused_and_stores_nothing() {
     let app = TestApp::spawn().await;
@@ -1129,7 +1159,7 @@ async fn another_persons_token_cannot_be_revoked_or_listed() {
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
     let list = b.get(app.url("/api/list_tokens")).send().await.unwrap();
-    assert_eq!(list.json::<Value>().await.unwrap(), json!([]));
+    assert_eq!(list.json::<Value>().await.unwrap()["tokens"], json!([]));
     // A's token still works.
     assert_eq!(
         call(&app, Method::GET, "/api/v1/me", &token).await.status,

@@ -175,3 +175,33 @@ async fn no_server_function_redirects_to_another_site() {
     // `pending_reminders`, ...), so some were kept here: the check saw redirects to check.
     assert!(kept_here > 0, "no server function redirected at all");
 }
+
+/// A row missing where it must be (the task just inserted, gone before it is read back) is a
+/// fault of the server, answered 500, never a 404 that says the task does not exist.
+#[tokio::test]
+async fn a_task_missing_right_after_its_insert_is_a_500_not_a_404() {
+    let app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    // Every new task is deleted again by the time the insert's statement ends.
+    sqlx::query(
+        "create function vanish() returns trigger language plpgsql as
+           $$ begin delete from tasks where id = new.id; return null; end $$",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "create trigger vanish after insert on tasks for each row execute function vanish()",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let answer = app.add_task(&[("title", "here and gone")]).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.error(), AppError::Internal);
+}

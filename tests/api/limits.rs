@@ -560,8 +560,15 @@ async fn a_client_that_stops_reading_an_answer_is_cut_off_and_gives_its_place_ba
     let (user, _) = app.signed_up_user().await;
     many_tasks(&app, user.id).await;
     let token = app.token("read").await;
-    // An export asked for on a raw connection that never reads it.
-    let mut stalled = connect(&app).await;
+    // An export asked for on a raw connection that never reads it, with a small receive
+    // buffer of its own: a kernel that grows it (up to `tcp_rmem`'s 32 MiB on some machines)
+    // could take the whole export in while the server still counts it as read.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(16 * 1024).unwrap();
+    let mut stalled = socket
+        .connect(app.address.trim_start_matches("http://").parse().unwrap())
+        .await
+        .expect("the app accepts connections");
     stalled
         .write_all(
             format!(

@@ -199,7 +199,8 @@ async fn every_filter_is_scoped_to_the_signed_in_person() {
 async fn every_sort_is_stable_and_pages_through_everything_once() {
     let app = TestApp::spawn().await;
     let (user, _) = app.signed_up_user().await;
-    // 130 tasks with many ties on every sort key.
+    // 130 tasks with many ties on every sort key; of those with a date, some due at one of
+    // three times of day and some on the day only.
     sqlx::query(
         "insert into tasks (user_id, title, priority, due_date, completed, created_at)
          select $1, 'Task ' || (i % 7), (i % 4)::smallint,
@@ -211,11 +212,24 @@ async fn every_sort_is_stable_and_pages_through_everything_once() {
     .execute(&app.pool)
     .await
     .unwrap();
+    sqlx::query(
+        "update tasks t set due_time = time '08:00' + (t.id % 3) * interval '1 hour',
+                            due_at = (t.due_date + time '08:00' + (t.id % 3) * interval '1 hour')
+                                     at time zone u.time_zone
+           from users u
+          where u.id = t.user_id and t.user_id = $1 and t.due_date is not null and t.id % 4 <> 0",
+    )
+    .bind(user.id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
 
     for (sort, key) in [
         ("newest", "created_at desc, id desc"),
         ("oldest", "created_at, id"),
-        ("due", "due_date nulls last, id"),
+        // By day, then by the moment within it (a day without a time after those with
+        // one), then no date.
+        ("due", "due_date nulls last, due_at nulls last, id"),
         ("priority", "priority desc, created_at desc, id desc"),
         ("title", "lower(title), id"),
     ] {

@@ -15,23 +15,17 @@ use crate::{
     tags::TAGS_FIELD_MAX_CHARS,
     tasks::{
         api::{AddTask, UpdateTask},
-        input::{local_input, TaskForm, TaskInput, REPEAT_DAYS},
-        iso_date,
-        recurrence::Recurrence,
-        time_label, Priority, Task, DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS,
+        input::{TaskForm, TaskInput},
+        repeat_form::REPEAT_DAYS,
+        Priority, Task, DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS,
     },
-    zone::Zone,
 };
 
 use super::store::Store;
 
 /// The fields' names, as `TaskForm` has them and the form posts them, in the form's order.
 fn field_names() -> Vec<&'static str> {
-    TaskForm::default()
-        .fields()
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect()
+    TaskForm::NAMES.to_vec()
 }
 
 /// The reminder choices: (the `remind` value, its label).
@@ -159,22 +153,12 @@ pub(crate) fn TaskFields(
     }
     let day_boxes = REPEAT_DAYS
         .iter()
-        .map(|(name, day)| {
-            let checked = !values.get(name).is_empty();
-            let full = format!("{day:?}");
-            let full = match full.as_str() {
-                "Mon" => "Monday",
-                "Tue" => "Tuesday",
-                "Wed" => "Wednesday",
-                "Thu" => "Thursday",
-                "Fri" => "Friday",
-                "Sat" => "Saturday",
-                _ => "Sunday",
-            };
+        .map(|day| {
+            let checked = !values.get(day.field).is_empty();
             view! {
                 <label class="day">
-                    <input type="checkbox" name=*name value="on" checked=checked aria-label=full />
-                    {format!("{day:?}")}
+                    <input type="checkbox" name=day.field value="on" checked=checked aria-label=day.full />
+                    {day.short}
                 </label>
             }
         })
@@ -265,34 +249,6 @@ fn option_value(priority: Priority) -> &'static str {
         Priority::None => "",
         p => p.as_str(),
     }
-}
-
-/// A task as its form shows it, its moments on the clock of `zone`.
-fn task_values(task: &Task, zone: &Zone) -> TaskForm {
-    let mut form = TaskForm {
-        title: task.title.clone(),
-        description: task.description.clone().unwrap_or_default(),
-        priority: option_value(task.priority).to_owned(),
-        due_date: task.due_date.map(iso_date).unwrap_or_default(),
-        due_time: task.due_time.map(time_label).unwrap_or_default(),
-        tags: task.tags.join(", "),
-        ..TaskForm::default()
-    };
-    if let Some(raw) = &task.repeat {
-        match Recurrence::parse(raw) {
-            Ok(rule) => form.set_repeat(&rule, task.repeat_from_completion),
-            Err(_) => form.repeat = raw.clone(),
-        }
-    }
-    match (task.remind_before_minutes, task.remind_at) {
-        (Some(minutes), _) => form.remind = minutes.to_string(),
-        (None, Some(at)) => {
-            form.remind = "at".to_owned();
-            form.remind_at = local_input(zone.local(at));
-        }
-        (None, None) => {}
-    }
-    form
 }
 
 /// What was typed before a plain post of `form` was refused, each field falling back to
@@ -387,9 +343,9 @@ pub(crate) fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
     let values = match draft {
         Some((_, typed)) => typed,
         None if form.kept_value("id") == Some(id.to_string()) => {
-            kept_or(form, task_values(&task, &store.zone.get_value()))
+            kept_or(form, TaskForm::from_task(&task, &store.zone.get_value()))
         }
-        None => task_values(&task, &store.zone.get_value()),
+        None => TaskForm::from_task(&task, &store.zone.get_value()),
     };
     let now = format!(
         "It now reads “{}”{}. Your version is in the form: save it to replace theirs, or cancel \

@@ -10,13 +10,11 @@ use crate::{
     tags::Tag,
     tasks::{
         api::{ClearCompleted, DeleteTask, SetAllCompleted, SetTaskCompleted},
-        date_label,
         list::{Due, Filter, ListQuery, Sort},
-        moment_label,
         recurrence::Recurrence,
-        time_label, Priority, Task, TaskPage,
+        Priority, Task, TaskPage,
     },
-    zone::Zone,
+    zone::{date_label, moment_label, time_label, Zone},
 };
 
 use super::{
@@ -141,22 +139,9 @@ pub(crate) fn TaskList(
         <ul class="task-list" aria-label="Tasks">
             <For
                 each=visible
-                // Everything a row shows: a change to any of it (made here, or elsewhere and
+                // The whole task: a change to any of its fields (made here, or elsewhere and
                 // read again, such as a renamed tag) draws the row again.
-                key=|t| (
-                    t.id,
-                    t.version,
-                    t.completed,
-                    t.title.clone(),
-                    t.description.clone(),
-                    t.priority,
-                    t.due_date,
-                    t.due_time,
-                    t.due_at,
-                    t.repeat.clone(),
-                    t.remind_at,
-                    t.tags.clone(),
-                )
+                key=|t| t.clone()
                 let:task
             >
                 <TaskItem task store />

@@ -14,10 +14,9 @@ use crate::{
     error::AppError,
     tasks::{
         api::set_task_completed,
-        date_label, moment_label,
         reminders::{claim_reminder, pending_reminders, snooze_reminder, Reminder},
     },
-    zone::Zone,
+    zone::{date_label, moment_label, Zone},
 };
 
 /// What "Snooze" puts a reminder off by.

@@ -11,7 +11,7 @@ use crate::{
     live::Change,
     tasks::{
         api::{get_task, list_tasks},
-        input::{Remind, TaskForm, TaskInput},
+        input::{TaskForm, TaskInput},
         list::ListQuery,
         Counts, Task, TaskPage,
     },
@@ -237,36 +237,8 @@ impl Store {
         let temp_id = self.next_temp_id.get_value();
         self.next_temp_id.set_value(temp_id - 1);
         let now = Utc::now();
-        self.tasks.update(|ts| {
-            ts.insert(
-                0,
-                Task {
-                    id: temp_id,
-                    title: input.title.as_str().to_owned(),
-                    description: input.description.as_deref().map(str::to_owned),
-                    completed: false,
-                    priority: input.priority,
-                    due_date: input.due_date,
-                    due_time: input.due_time,
-                    // The moments are made by the server, in the person's zone.
-                    due_at: None,
-                    repeat: input.repeat.as_ref().map(|r| r.rule.to_rule()),
-                    repeat_from_completion: input
-                        .repeat
-                        .as_ref()
-                        .is_some_and(|r| r.from_completion),
-                    remind_at: None,
-                    remind_before_minutes: match input.remind {
-                        Some(Remind::Before(minutes)) => Some(minutes as i32),
-                        _ => None,
-                    },
-                    tags: input.sorted_tags(),
-                    created_at: now,
-                    updated_at: now,
-                    version: 0,
-                },
-            )
-        });
+        let shown = input.preview(temp_id, now, &self.zone.get_value());
+        self.tasks.update(|ts| ts.insert(0, shown));
         self.counts.update(|c| add_one(c, false));
         let form = input.form();
         enqueue(async move {
@@ -294,17 +266,18 @@ impl Store {
         let Some(before) = self.find(id) else {
             return;
         };
+        // Every field the input holds, as the server will store it; what the input does not
+        // hold stays as it was.
+        let edited = input.preview(id, Utc::now(), &self.zone.get_value());
         self.change(id, |t| {
-            t.title = input.title.as_str().to_owned();
-            t.description = input.description.as_deref().map(str::to_owned);
-            t.priority = input.priority;
-            t.due_date = input.due_date;
-            t.due_time = input.due_time;
-            // Until the server answers with the moment it makes in the person's zone.
-            t.due_at = None;
-            t.repeat = input.repeat.as_ref().map(|r| r.rule.to_rule());
-            t.repeat_from_completion = input.repeat.as_ref().is_some_and(|r| r.from_completion);
-            t.tags = input.sorted_tags();
+            *t = Task {
+                id: t.id,
+                completed: t.completed,
+                created_at: t.created_at,
+                updated_at: t.updated_at,
+                version: t.version,
+                ..edited
+            }
         });
         self.editing.set(None);
         self.forms.edit_result.set(None);
