@@ -774,22 +774,74 @@ mod tests {
                 }
             }
 
+            /// Arbitrary text in every field of the form (each by its name, so a field added
+            /// to the form is fed too), and sometimes a likely-looking value: it parses, or the
+            /// error names one of the form's fields.
             #[test]
             fn task_forms_parse_or_name_the_field_in_error(
-                title in ".{0,220}", description in "(.|\\n|\\r){0,1100}", priority in ".{0,10}",
-                due in "[0-9-]{0,12}|.{0,12}", tags in "[a-z ,]{0,80}|.{0,60}",
+                values in proptest::collection::vec(
+                    prop_oneof![
+                        ".{0,40}",
+                        "(.|\\n|\\r){0,1100}",
+                        "[0-9:T-]{0,20}",
+                        Just(String::new()),
+                        prop::sample::select(vec![
+                            "daily", "weekdays", "weekly", "monthly", "yearly", "at", "on",
+                            "last", "15", "completion", "2026-12-24", "09:30",
+                            "2026-12-24T08:00", "FREQ=WEEKLY;BYDAY=MO", "high",
+                        ]).prop_map(str::to_owned),
+                    ],
+                    TaskForm::NAMES.len(),
+                ),
             ) {
-                match TaskInput::parse(&TaskForm { title, description, priority, due_date: due, tags, ..TaskForm::default() }) {
+                let mut form = TaskForm::default();
+                for (name, value) in TaskForm::NAMES.iter().zip(values) {
+                    form.set(name, value);
+                }
+                match TaskInput::parse_all(&form) {
                     Ok(input) => {
                         prop_assert!(input.title.as_str().chars().count() <= TITLE_MAX_CHARS);
                         prop_assert!(input.tags.len() <= MAX_TAGS_PER_TASK);
+                        // What the server would keep parses back to the same task.
+                        prop_assert_eq!(TaskInput::parse(&input.form()), Ok(input));
                     }
-                    Err(e) => {
-                        let named = ["title", "description", "priority", "due_date", "tags"]
-                            .iter()
-                            .any(|f| e.field_message(f).is_some());
-                        prop_assert!(named, "{:?}", e);
+                    Err(errors) => {
+                        prop_assert!(!errors.is_empty());
+                        for e in errors {
+                            let named = TaskForm::NAMES
+                                .iter()
+                                .any(|f| e.field_message(f).is_some());
+                            prop_assert!(named, "{:?}", e);
+                        }
                     }
+                }
+            }
+
+            #[test]
+            fn times_parse_or_give_a_field_error(raw in ".{0,40}|[0-9:]{0,10}") {
+                if let Err(e) = parse_time(&raw, "due_time") {
+                    prop_assert!(e.field_message("due_time").is_some());
+                }
+            }
+
+            /// The repeat and reminder parsers on their own, with arbitrary text in every field
+            /// they read and an arbitrary due date or none.
+            #[test]
+            fn repeats_and_reminders_parse_or_give_a_field_error(
+                values in proptest::collection::vec(".{0,24}|[0-9a-z=;,-]{0,24}", TaskForm::NAMES.len()),
+                day in proptest::option::of(0i64..400_000),
+            ) {
+                let mut form = TaskForm::default();
+                for (name, value) in TaskForm::NAMES.iter().zip(values) {
+                    form.set(name, value);
+                }
+                let day = day.and_then(|d| NaiveDate::from_ymd_opt(1900, 1, 1)?.checked_add_days(chrono::Days::new(d as u64)));
+                let named = |e: &AppError| TaskForm::NAMES.iter().any(|f| e.field_message(f).is_some());
+                if let Err(e) = parse_repeat(&form, day) {
+                    prop_assert!(named(&e), "{:?}", e);
+                }
+                if let Err(e) = parse_remind(&form, day) {
+                    prop_assert!(named(&e), "{:?}", e);
                 }
             }
         }
