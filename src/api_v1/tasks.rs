@@ -19,6 +19,7 @@ use crate::{
         api::page,
         db,
         input::{TaskForm, TaskInput},
+        json::NewTask,
         list::{Due, Filter, ListParams as PageParams, ListQuery, Sort},
         Counts, Priority, Task, PAGE_SIZE,
     },
@@ -137,46 +138,6 @@ pub struct TaskList {
     counts: Counts,
 }
 
-/// A new task. Only `title` is required.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTask {
-    /// 1 to 200 characters.
-    title: String,
-    /// At most 1,000 characters.
-    #[serde(default)]
-    description: Option<String>,
-    /// `high`, `medium`, `low` or `none` (default).
-    #[serde(default)]
-    priority: Option<String>,
-    /// `YYYY-MM-DD`, in the person's time zone.
-    #[serde(default)]
-    due_date: Option<String>,
-    /// `HH:MM` on `due_date`, in the person's time zone.
-    #[serde(default)]
-    due_time: Option<String>,
-    /// An RRULE: `FREQ` `DAILY`, `WEEKLY`, `MONTHLY` or `YEARLY`; `INTERVAL` 1 to 999;
-    /// `BYDAY` (weekly; `MO` to `SU`); `BYMONTHDAY` (monthly; 1 to 31, or -1 for the last
-    /// day); `COUNT` (1 to 999) or `UNTIL` (`YYYYMMDD`). Completing the task adds the next.
-    #[serde(default)]
-    #[schema(example = "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH")]
-    repeat: Option<String>,
-    /// `due` (default): the next occurrence counts from the due date; `completion`: from the
-    /// day it is completed.
-    #[serde(default)]
-    repeat_from: Option<String>,
-    /// When to remind: RFC 3339 (`2026-12-24T08:00:00Z`), or `YYYY-MM-DDTHH:MM` in the
-    /// person's time zone. Not with `remind_before_minutes`.
-    #[serde(default)]
-    remind_at: Option<String>,
-    /// Remind this many minutes before due (0 to 525,600; 09:00 on a date without a time).
-    #[serde(default)]
-    remind_before_minutes: Option<u32>,
-    /// Tag names, at most 10, each 1 to 40 characters without commas; new ones are created.
-    #[serde(default, deserialize_with = "tag_list")]
-    tags: Vec<String>,
-}
-
 /// Changes to a task: only the fields sent change (`null` clears `description` and
 /// `due_date`). With `version`, the change is made only if the task is still at that
 /// version, else 409 with the task as it is now.
@@ -216,10 +177,6 @@ pub struct TaskChanges {
 
 /// A list of tag names read one by one and refused past `TAG_LIST_MAX` (a body of 85,000
 /// empty strings would otherwise be 2 MiB of `String`s before any rule looks at it).
-fn tag_list<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
-    crate::tags::bounded_tag_list(de)
-}
-
 fn some_tag_list<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Vec<String>>, D::Error> {
     crate::tags::bounded_tag_list(de).map(Some)
 }
@@ -255,26 +212,6 @@ fn remind_fields(
             "Send remind_at or remind_before_minutes, not both.",
         )])),
     }
-}
-
-/// The task `NewTask` describes, validated as the form is, every field in error listed.
-fn new_input(task: NewTask, zone: &Zone) -> Result<TaskInput, Problem> {
-    let tags = tags_field(&task.tags).map_err(|e| Problem::invalid(vec![e]))?;
-    let (remind, remind_at) = remind_fields(task.remind_at, task.remind_before_minutes, zone)?;
-    TaskInput::parse_all(&TaskForm {
-        title: task.title,
-        description: task.description.unwrap_or_default(),
-        priority: task.priority.unwrap_or_default(),
-        due_date: task.due_date.unwrap_or_default(),
-        due_time: task.due_time.unwrap_or_default(),
-        repeat: task.repeat.unwrap_or_default(),
-        repeat_from: task.repeat_from.unwrap_or_default(),
-        remind,
-        remind_at,
-        tags,
-        ..TaskForm::default()
-    })
-    .map_err(Problem::invalid)
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(ListParams),
@@ -318,15 +255,9 @@ pub async fn create(
     Writer(caller): Writer,
     ApiJson(task): ApiJson<NewTask>,
 ) -> Result<impl IntoResponse, Problem> {
-    let input = new_input(task, &caller.user.time_zone)?;
-    let task = db::insert_task(
-        &state.pool,
-        caller.user.id,
-        &caller.user.time_zone,
-        &input,
-        state.quotas,
-    )
-    .await?;
+    let zone = &caller.user.time_zone;
+    let task = task.parse(zone).map_err(Problem::invalid)?;
+    let task = db::insert_task(&state.pool, caller.user.id, zone, &task, state.quotas).await?;
     let location = format!("/api/v1/tasks/{}", task.id);
     Ok((
         StatusCode::CREATED,

@@ -22,16 +22,19 @@ use serde_json::value::RawValue;
 pub use super::csv_lines::{CSV_MAX_COLUMNS, ROW_MAX_BYTES};
 use super::{
     csv_lines::{CsvLines, Line, LineError},
-    csv_text_in, Format, RowError,
+    csv_text_in,
+    lenient::from_lenient,
+    Format, RowError,
 };
 use crate::{
     admission::Pass,
     error::AppError,
-    tags::tags_field,
     tasks::{
-        db::Imported,
+        db::Insert,
         input::{TaskForm, TaskInput},
+        json::{created_at_error, NewTask},
     },
+    zone::Zone,
 };
 
 /// The largest file an import reads: this app's JSON export of 100,000 tasks (about 38 MB
@@ -90,10 +93,21 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
-/// The tasks of `bytes`, at most `max_rows` of them, or why not.
-pub fn parse(bytes: &[u8], format: Format, max_rows: usize) -> Result<Vec<Imported>, ImportError> {
+/// The tasks of `bytes`, at most `max_rows` of them, or why not, for a person in UTC.
+pub fn parse(bytes: &[u8], format: Format, max_rows: usize) -> Result<Vec<Insert>, ImportError> {
+    parse_for(bytes, format, max_rows, &Zone::default())
+}
+
+/// The tasks of `bytes` for a person in `zone` (a reminder's moment in a JSON file stays that
+/// moment), at most `max_rows` of them, or why not.
+pub fn parse_for(
+    bytes: &[u8],
+    format: Format,
+    max_rows: usize,
+    zone: &Zone,
+) -> Result<Vec<Insert>, ImportError> {
     match format {
-        Format::Json => parse_json(strip_bom(bytes), max_rows),
+        Format::Json => parse_json(strip_bom(bytes), max_rows, zone),
         Format::Csv => parse_csv(strip_bom(bytes), max_rows),
     }
 }
@@ -106,7 +120,7 @@ fn too_many(max_rows: usize) -> ImportError {
 
 /// Collects each row's result: the tasks, or every row error.
 struct Rows {
-    tasks: Vec<Imported>,
+    tasks: Vec<Insert>,
     errors: Vec<RowError>,
     refused: usize,
 }
@@ -120,7 +134,7 @@ impl Rows {
         }
     }
 
-    fn push(&mut self, row: usize, result: Result<Imported, Vec<AppError>>) {
+    fn push(&mut self, row: usize, result: Result<Insert, Vec<AppError>>) {
         match result {
             Ok(task) if self.refused == 0 => self.tasks.push(task),
             Ok(_) => {}
@@ -144,7 +158,7 @@ impl Rows {
         }
     }
 
-    fn finish(self) -> Result<Vec<Imported>, ImportError> {
+    fn finish(self) -> Result<Vec<Insert>, ImportError> {
         if self.refused == 0 {
             Ok(self.tasks)
         } else {
@@ -156,44 +170,17 @@ impl Rows {
     }
 }
 
-/// A task of a JSON import: the API's task shape, of which `id`, `version` and
-/// `updated_at` (and anything else) are ignored.
-#[derive(Deserialize)]
-struct JsonTask {
-    title: String,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    priority: Option<String>,
-    #[serde(default)]
-    due_date: Option<String>,
-    /// `HH:MM[:SS]`, as an export writes it.
-    #[serde(default)]
-    due_time: Option<String>,
-    #[serde(default)]
-    repeat: Option<String>,
-    #[serde(default)]
-    repeat_from_completion: bool,
-    #[serde(default)]
-    remind_before_minutes: Option<u32>,
-    #[serde(default, deserialize_with = "crate::tags::bounded_tag_list")]
-    tags: Vec<String>,
-    #[serde(default)]
-    completed: bool,
-    #[serde(default)]
-    created_at: Option<DateTime<Utc>>,
-}
-
 /// Reads a JSON import: a bare array of tasks, or an object whose `tasks` is one (the
 /// export's shape; its other members are skipped unread). The array is read one element at
 /// a time: each is kept as its slice of the file only while it is parsed, so a bad one is
 /// reported by its row, and the read stops at the element past `max_rows`.
-fn parse_json(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportError> {
+fn parse_json(bytes: &[u8], max_rows: usize, zone: &Zone) -> Result<Vec<Insert>, ImportError> {
     let mut rows = Rows::new(0);
     let mut too_long = false;
     let tasks = TaskArray {
         rows: &mut rows,
         max_rows,
+        zone,
         too_long: &mut too_long,
     };
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -220,6 +207,8 @@ fn parse_json(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportErro
 struct TaskArray<'r> {
     rows: &'r mut Rows,
     max_rows: usize,
+    /// The importing person's, for the moments the file has.
+    zone: &'r Zone,
     /// Set when the array has more than `max_rows` elements (the read stops there).
     too_long: &'r mut bool,
 }
@@ -253,7 +242,7 @@ impl<'de> Visitor<'de> for TaskArray<'_> {
                     format!("This task is larger than {} KiB.", ROW_MAX_BYTES / 1024),
                 )])
             } else {
-                json_task(item.get())
+                json_task(item.get(), self.zone)
             };
             self.rows.push(row, result);
         }
@@ -308,67 +297,12 @@ impl<'de> Deserialize<'de> for TasksKey {
     }
 }
 
-/// One element of a JSON import, read as the task form would be.
-fn json_task(item: &str) -> Result<Imported, Vec<AppError>> {
-    let t = serde_json::from_str::<JsonTask>(item)
-        .map_err(|e| vec![AppError::validation("task", json_error(&e))])?;
-    let mut errors = Vec::new();
-    let created_at = t.created_at.filter(|at| {
-        let known = within_years(at);
-        if !known {
-            errors.push(created_at_error());
-        }
-        known
-    });
-    let tags = tags_field(&t.tags).map_err(|e| vec![e])?;
-    let form = TaskForm {
-        title: t.title,
-        description: t.description.unwrap_or_default(),
-        priority: t.priority.unwrap_or_default(),
-        due_date: t.due_date.unwrap_or_default(),
-        due_time: t.due_time.unwrap_or_default(),
-        repeat: t.repeat.unwrap_or_default(),
-        repeat_from: if t.repeat_from_completion {
-            "completion"
-        } else {
-            ""
-        }
-        .to_owned(),
-        remind: t
-            .remind_before_minutes
-            .map(|m| m.to_string())
-            .unwrap_or_default(),
-        tags,
-        ..TaskForm::default()
-    };
-    match TaskInput::parse_all(&form) {
-        Ok(input) if errors.is_empty() => Ok(Imported {
-            input,
-            completed: t.completed,
-            created_at,
-        }),
-        Ok(_) => Err(errors),
-        Err(mut field_errors) => {
-            field_errors.append(&mut errors);
-            Err(field_errors)
-        }
-    }
-}
-
-/// A creation time the product (and PostgreSQL) holds: in the years tasks may be due.
-fn within_years(at: &DateTime<Utc>) -> bool {
-    crate::tasks::YEARS.contains(&at.year())
-}
-
-fn created_at_error() -> AppError {
-    AppError::validation(
-        "created_at",
-        format!(
-            "Write the creation time as 2026-11-28T09:30:00Z or 2026-11-28, in the years {} to {}.",
-            crate::tasks::YEARS.start(),
-            crate::tasks::YEARS.end()
-        ),
-    )
+/// One element of a JSON import: the API's `NewTask`, read leniently (members it does not
+/// name are skipped), for a person in `zone`.
+fn json_task(item: &str, zone: &Zone) -> Result<Insert, Vec<AppError>> {
+    from_lenient::<NewTask, _>(&mut serde_json::Deserializer::from_str(item))
+        .map_err(|e| vec![AppError::validation("task", json_error(&e))])?
+        .parse(zone)
 }
 
 /// serde's message without the position (which is within the task, not the file).
@@ -408,7 +342,7 @@ fn column(name: &str) -> Option<Column> {
     })
 }
 
-fn parse_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportError> {
+fn parse_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Insert>, ImportError> {
     let mut lines = CsvLines::new(bytes);
     // The first column of each kind counts; unknown columns (ids, projects, ...) are ignored.
     let mut columns: Vec<(usize, Column)> = Vec::new();
@@ -462,7 +396,7 @@ fn parse_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Imported>, ImportError
     rows.finish()
 }
 
-fn csv_task(line: &Line<'_>, columns: &[(usize, Column)]) -> Result<Imported, Vec<AppError>> {
+fn csv_task(line: &Line<'_>, columns: &[(usize, Column)]) -> Result<Insert, Vec<AppError>> {
     let get = |c: Column| {
         columns
             .iter()
@@ -490,7 +424,7 @@ fn csv_task(line: &Line<'_>, columns: &[(usize, Column)]) -> Result<Imported, Ve
         ..TaskForm::default()
     };
     match TaskInput::parse_all(&form) {
-        Ok(input) if errors.is_empty() => Ok(Imported {
+        Ok(input) if errors.is_empty() => Ok(Insert {
             input,
             completed,
             created_at,
@@ -553,7 +487,7 @@ fn csv_created(raw: &str) -> Result<Option<DateTime<Utc>>, AppError> {
         })
         .flatten();
     match at {
-        Some(at) if within_years(&at) => Ok(Some(at)),
+        Some(at) if crate::tasks::YEARS.contains(&at.year()) => Ok(Some(at)),
         _ => Err(created_at_error()),
     }
 }
@@ -623,7 +557,8 @@ pub async fn run(
 ) -> Result<u64, Refused> {
     let max_rows = usize::try_from(quotas.tasks).unwrap_or(usize::MAX);
     // Parsing a large file is a few hundred milliseconds of CPU: off the request threads.
-    let tasks = tokio::task::spawn_blocking(move || parse(&bytes, format, max_rows))
+    let zone = user.time_zone.clone();
+    let tasks = tokio::task::spawn_blocking(move || parse_for(&bytes, format, max_rows, &zone))
         .await
         .map_err(|_| Refused::App(AppError::Internal))??;
     if tasks.is_empty() {

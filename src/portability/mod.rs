@@ -16,6 +16,8 @@ pub mod routes;
 mod csv_lines;
 #[cfg(feature = "ssr")]
 mod files;
+#[cfg(feature = "ssr")]
+mod lenient;
 
 #[cfg(feature = "ssr")]
 pub use files::{csv_text_in, csv_text_out, Format, RowError};

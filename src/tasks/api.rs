@@ -97,8 +97,14 @@ pub async fn add_task(#[server(flatten)] task: TaskForm) -> Result<Task, AppErro
         let user = require_user().await?;
         let state = app_state()?;
         let input = TaskInput::parse(&task)?;
-        let task =
-            db::insert_task(&state.pool, user.id, &user.time_zone, &input, state.quotas).await?;
+        let task = db::insert_task(
+            &state.pool,
+            user.id,
+            &user.time_zone,
+            &db::Insert::new(input),
+            state.quotas,
+        )
+        .await?;
         // Without JavaScript: back to the first page, where the new task is.
         redirect_back(&["after", "edit"]);
         Ok(task)

@@ -478,69 +478,151 @@ async fn ensure_tags(
     Ok(())
 }
 
-/// A task to import: validated as any new task, with the state it had where it came from.
+/// A task to add: validated as any new task, with the state it had where it came from (an
+/// import, or a program that sends what it read).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Imported {
+pub struct Insert {
     pub input: TaskInput,
     pub completed: bool,
     /// When it was made; now if not known.
     pub created_at: Option<DateTime<Utc>>,
 }
 
-/// Adds every task of `tasks` to `user`'s list, or none: one transaction, counted against
-/// the quotas as a whole (the counter row locked as for one add). Six statements at most
-/// (four without tags), however many tasks. Returns how many were added.
-pub async fn import_tasks(
-    pool: &PgPool,
+impl Insert {
+    /// A task as the person adds it now.
+    pub fn new(input: TaskInput) -> Self {
+        Self {
+            input,
+            completed: false,
+            created_at: None,
+        }
+    }
+}
+
+/// The columns a person's input writes, spelled once: an add, an import and an edit write
+/// these (a next occurrence copies them from the task before it, with its own `Timing`).
+struct Columns<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    priority: i16,
+    timing: Timing,
+}
+
+impl<'a> Columns<'a> {
+    fn new(input: &'a TaskInput, zone: &Zone) -> Self {
+        Self {
+            title: input.title.as_str(),
+            description: input.description.as_deref(),
+            priority: input.priority.as_i16(),
+            timing: Timing::new(input, zone),
+        }
+    }
+}
+
+/// `Columns` of many tasks as the arrays an `unnest` insert binds, position by position.
+#[derive(Default)]
+struct ColumnArrays<'a> {
+    titles: Vec<&'a str>,
+    descriptions: Vec<Option<&'a str>>,
+    priorities: Vec<i16>,
+    due_dates: Vec<Option<NaiveDate>>,
+    due_times: Vec<Option<NaiveTime>>,
+    due_ats: Vec<Option<DateTime<Utc>>>,
+    repeats: Vec<Option<String>>,
+    from_completion: Vec<bool>,
+    remind_ats: Vec<Option<DateTime<Utc>>>,
+    remind_befores: Vec<Option<i32>>,
+}
+
+impl<'a> ColumnArrays<'a> {
+    fn push(&mut self, c: Columns<'a>) {
+        let Columns {
+            title,
+            description,
+            priority,
+            timing:
+                Timing {
+                    due_date,
+                    due_time,
+                    due_at,
+                    repeat,
+                    repeat_from_completion,
+                    remind_at,
+                    remind_before_minutes,
+                },
+        } = c;
+        self.titles.push(title);
+        self.descriptions.push(description);
+        self.priorities.push(priority);
+        self.due_dates.push(due_date);
+        self.due_times.push(due_time);
+        self.due_ats.push(due_at);
+        self.repeats.push(repeat);
+        self.from_completion.push(repeat_from_completion);
+        self.remind_ats.push(remind_at);
+        self.remind_befores.push(remind_before_minutes);
+    }
+}
+
+/// Adds `rows` to `user`'s list in the transaction `tx`, whose task count the caller has
+/// locked and checked: one `unnest` insert for one task or a whole import, the new tags
+/// created and linked in two statements more. Returns the id of the one row, when there is
+/// exactly one.
+async fn insert_rows(
+    tx: &mut PgConnection,
     user: Uuid,
     zone: &Zone,
-    tasks: &[Imported],
+    rows: &[Insert],
     quotas: Quotas,
-) -> Result<u64, WriteError> {
-    let count = tasks.len() as i64;
-    let mut tx = pool.begin().await?;
-    let kept = lock_task_count(&mut tx, user).await?;
-    if kept + count > quotas.tasks {
-        return Err(WriteError::TooManyTasks(quotas.tasks));
-    }
-    let mut names: Vec<String> = tasks
+) -> Result<Option<i64>, WriteError> {
+    let mut names: Vec<String> = rows
         .iter()
         .flat_map(|t| t.input.tags.iter().cloned())
         .collect();
     names.sort_unstable();
     names.dedup();
-    ensure_tags(&mut tx, user, &names, quotas).await?;
-    // The ids first, so the tags can be linked to each task by position.
-    let ids = sqlx::query_scalar!(
-        r#"select nextval(pg_get_serial_sequence('tasks', 'id')) as "id!" from generate_series(1, $1::bigint)"#,
-        count,
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let titles: Vec<&str> = tasks.iter().map(|t| t.input.title.as_str()).collect();
-    let descriptions: Vec<Option<&str>> = tasks
-        .iter()
-        .map(|t| t.input.description.as_deref())
-        .collect();
-    let priorities: Vec<i16> = tasks.iter().map(|t| t.input.priority.as_i16()).collect();
-    let timings: Vec<Timing> = tasks.iter().map(|t| Timing::new(&t.input, zone)).collect();
-    let due_dates: Vec<Option<NaiveDate>> = timings.iter().map(|t| t.due_date).collect();
-    let due_times: Vec<Option<NaiveTime>> = timings.iter().map(|t| t.due_time).collect();
-    let due_ats: Vec<Option<DateTime<Utc>>> = timings.iter().map(|t| t.due_at).collect();
-    let repeats: Vec<Option<&str>> = timings.iter().map(|t| t.repeat.as_deref()).collect();
-    let from_completion: Vec<bool> = timings.iter().map(|t| t.repeat_from_completion).collect();
-    let remind_ats: Vec<Option<DateTime<Utc>>> = timings.iter().map(|t| t.remind_at).collect();
-    let remind_befores: Vec<Option<i32>> =
-        timings.iter().map(|t| t.remind_before_minutes).collect();
-    let completed: Vec<bool> = tasks.iter().map(|t| t.completed).collect();
-    let created: Vec<Option<DateTime<Utc>>> = tasks.iter().map(|t| t.created_at).collect();
-    sqlx::query!(
+    ensure_tags(tx, user, &names, quotas).await?;
+    // With tags to link to more than one task, the ids are taken first so each link finds
+    // its task by position; otherwise the insert takes them itself.
+    let ids: Vec<Option<i64>> = if names.is_empty() || rows.len() == 1 {
+        vec![None; rows.len()]
+    } else {
+        sqlx::query_scalar!(
+            r#"select nextval(pg_get_serial_sequence('tasks', 'id')) as "id!" from generate_series(1, $1::bigint)"#,
+            rows.len() as i64,
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(Some)
+        .collect()
+    };
+    let mut columns = ColumnArrays::default();
+    for row in rows {
+        columns.push(Columns::new(&row.input, zone));
+    }
+    let completed: Vec<bool> = rows.iter().map(|t| t.completed).collect();
+    let created: Vec<Option<DateTime<Utc>>> = rows.iter().map(|t| t.created_at).collect();
+    let ColumnArrays {
+        titles,
+        descriptions,
+        priorities,
+        due_dates,
+        due_times,
+        due_ats,
+        repeats,
+        from_completion,
+        remind_ats,
+        remind_befores,
+    } = columns;
+    let added = sqlx::query_scalar!(
         r#"
         insert into tasks (id, user_id, title, description, priority, due_date, completed, created_at,
                            due_time, due_at, repeat, repeat_from_completion, remind_at,
                            remind_before_minutes)
         overriding system value
-        select i.id, $1, i.title, i.description, i.priority, i.due_date, i.completed,
+        select coalesce(i.id, nextval(pg_get_serial_sequence('tasks', 'id'))), $1, i.title,
+               i.description, i.priority, i.due_date, i.completed,
                coalesce(i.created_at, now()), i.due_time, i.due_at, i.repeat,
                i.repeat_from_completion, i.remind_at, i.remind_before_minutes
           from unnest($2::bigint[], $3::text[], $4::text[], $5::smallint[], $6::date[],
@@ -549,9 +631,10 @@ pub async fn import_tasks(
                as i(id, title, description, priority, due_date, completed, created_at,
                     due_time, due_at, repeat, repeat_from_completion, remind_at,
                     remind_before_minutes)
+        returning id
         "#,
         user,
-        &ids,
+        &ids as _,
         &titles as _,
         &descriptions as _,
         &priorities,
@@ -565,9 +648,17 @@ pub async fn import_tasks(
         &remind_ats as _,
         &remind_befores as _,
     )
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
-    let (link_ids, link_names): (Vec<i64>, Vec<&str>) = tasks
+    let one = match added.as_slice() {
+        [id] => Some(*id),
+        _ => None,
+    };
+    let ids: Vec<i64> = match one {
+        Some(id) => vec![id],
+        None => ids.into_iter().flatten().collect(),
+    };
+    let (link_ids, link_names): (Vec<i64>, Vec<&str>) = rows
         .iter()
         .zip(&ids)
         .flat_map(|(t, id)| t.input.tags.iter().map(move |name| (*id, name.as_str())))
@@ -588,6 +679,26 @@ pub async fn import_tasks(
         .execute(&mut *tx)
         .await?;
     }
+    Ok(one)
+}
+
+/// Adds every task of `tasks` to `user`'s list, or none: one transaction, counted against
+/// the quotas as a whole (the counter row locked as for one add). Six statements at most
+/// (three without tags), however many tasks. Returns how many were added.
+pub async fn import_tasks(
+    pool: &PgPool,
+    user: Uuid,
+    zone: &Zone,
+    tasks: &[Insert],
+    quotas: Quotas,
+) -> Result<u64, WriteError> {
+    let count = tasks.len() as i64;
+    let mut tx = pool.begin().await?;
+    let kept = lock_task_count(&mut tx, user).await?;
+    if kept + count > quotas.tasks {
+        return Err(WriteError::TooManyTasks(quotas.tasks));
+    }
+    insert_rows(&mut tx, user, zone, tasks, quotas).await?;
     tx.commit().await?;
     Ok(count as u64)
 }
@@ -664,7 +775,7 @@ pub async fn insert_task(
     pool: &PgPool,
     user: Uuid,
     zone: &Zone,
-    task: &TaskInput,
+    task: &Insert,
     quotas: Quotas,
 ) -> Result<Task, WriteError> {
     let mut tx = pool.begin().await?;
@@ -672,31 +783,10 @@ pub async fn insert_task(
     if kept >= quotas.tasks {
         return Err(WriteError::TooManyTasks(quotas.tasks));
     }
-    let timing = Timing::new(task, zone);
-    let id = sqlx::query_scalar!(
-        r#"
-        insert into tasks (user_id, title, description, priority, due_date, due_time, due_at,
-                           repeat, repeat_from_completion, remind_at, remind_before_minutes)
-        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-        returning id
-        "#,
-        user,
-        task.title.as_str(),
-        task.description.as_deref(),
-        task.priority.as_i16(),
-        timing.due_date as _,
-        timing.due_time as _,
-        timing.due_at as _,
-        timing.repeat,
-        timing.repeat_from_completion,
-        timing.remind_at as _,
-        timing.remind_before_minutes,
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if !task.tags.is_empty() {
-        set_tags(&mut tx, user, id, &task.tags, quotas).await?;
-    }
+    let id = insert_rows(&mut tx, user, zone, std::slice::from_ref(task), quotas)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    // Missing right after its insert is a fault (500, logged), not a task that is not theirs.
     let task = task_by_id(&mut tx, user, id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
@@ -717,7 +807,12 @@ pub async fn update_task(
     quotas: Quotas,
 ) -> Result<Option<Task>, WriteError> {
     let mut tx = pool.begin().await?;
-    let timing = Timing::new(task, zone);
+    let Columns {
+        title,
+        description,
+        priority,
+        timing,
+    } = Columns::new(task, zone);
     let updated = sqlx::query_scalar!(
         r#"
         update tasks set title = $3, description = $4, priority = $5, due_date = $6,
@@ -728,9 +823,9 @@ pub async fn update_task(
         "#,
         user,
         id,
-        task.title.as_str(),
-        task.description.as_deref(),
-        task.priority.as_i16(),
+        title,
+        description,
+        priority,
         timing.due_date as _,
         timing.due_time as _,
         timing.due_at as _,

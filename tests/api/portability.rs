@@ -537,3 +537,91 @@ async fn the_account_page_upload_imports_and_says_what_happened() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(task_count(&app).await, 2);
 }
+
+/// Issue 23 (1): a JSON export imports back with every field of every task, the moments
+/// included, for a person in a zone with summer time. What is compared is every member the
+/// export writes (so a field added to `Task` is compared too), but the server's own: `id`,
+/// `version` and `updated_at`.
+#[tokio::test]
+async fn a_json_export_imports_back_with_every_field_of_every_task() {
+    let app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    crate::helpers::assert_ok(
+        &app.call("update_time_zone", &[("time_zone", "Europe/Paris")])
+            .await,
+    );
+    let token = app.token("write").await;
+    for form in [
+        vec![
+            ("title", "Standup"),
+            ("description", "two\nlines"),
+            ("priority", "high"),
+            ("due_date", "2026-12-07"),
+            ("due_time", "09:15"),
+            ("repeat", "weekly"),
+            ("repeat_mon", "on"),
+            ("repeat_thu", "on"),
+            ("repeat_from", "completion"),
+            ("repeat_count", "5"),
+            ("remind", "10"),
+            ("tags", "work, daily"),
+        ],
+        vec![
+            ("title", "Call the bank"),
+            ("due_date", "2026-07-01"),
+            ("remind", "at"),
+            ("remind_at", "2026-06-30T18:45"),
+        ],
+        vec![("title", "Plain")],
+    ] {
+        app.added_task(&form).await;
+    }
+    let done = app.added_task(&[("title", "Done already")]).await;
+    crate::helpers::assert_ok(
+        &app.call(
+            "set_task_completed",
+            &[("id", &done.id.to_string()), ("completed", "true")],
+        )
+        .await,
+    );
+    let tasks_of = |body: Value| -> Vec<Value> {
+        let mut tasks = body["tasks"].as_array().unwrap().clone();
+        for task in &mut tasks {
+            let task = task.as_object_mut().unwrap();
+            for servers in ["id", "version", "updated_at"] {
+                assert!(
+                    task.remove(servers).is_some(),
+                    "the export writes {servers}"
+                );
+            }
+        }
+        tasks
+    };
+    let file = export(&app, &token, "json").await.bytes().await.unwrap();
+    let expected = tasks_of(serde_json::from_slice(&file).unwrap());
+    assert_eq!(expected.len(), 4);
+    let (client, _) = crate::helpers::new_client();
+    let password = crate::helpers::strong_password();
+    let answer = app
+        .call_as(
+            &client,
+            "sign_up",
+            &[
+                ("email", &crate::helpers::unique_email()),
+                ("name", ""),
+                ("password", &password),
+                ("time_zone", "Europe/Paris"),
+            ],
+        )
+        .await;
+    crate::helpers::assert_ok(&answer);
+    let theirs = app.token_as(&client, &password, "write").await;
+    let answer = import(&app, &theirs, "application/json", file).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let again: Value = export(&app, &theirs, "json").await.json().await.unwrap();
+    let imported = tasks_of(again);
+    assert_eq!(imported, expected);
+    // The moments are there to compare: the reminder at a moment, and the one before due.
+    assert_eq!(expected[1]["remind_at"], "2026-06-30T16:45:00Z");
+    assert_eq!(expected[0]["remind_at"], "2026-12-07T08:05:00Z");
+}

@@ -137,3 +137,64 @@ async fn tags_are_renamed_and_deleted_from_the_tags_view() {
     assert_eq!(page.tasks[0].id, task.id, "the task stays");
     assert_eq!(page.tasks[0].tags, vec!["Chores"]);
 }
+
+/// Issue 23 (2): what the page shows the moment a task is added or edited
+/// (`TaskInput::preview`) is what the server then stores, every field of it (the reminder's
+/// and the due time's moments included), but the server's own id, version and times.
+#[tokio::test]
+async fn the_pages_preview_of_a_task_is_what_the_server_stores() {
+    use tasklist::{
+        tasks::input::{TaskForm, TaskInput},
+        zone::Zone,
+    };
+    let app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    crate::helpers::assert_ok(
+        &app.call("update_time_zone", &[("time_zone", "America/New_York")])
+            .await,
+    );
+    let zone = Zone::parse("America/New_York").unwrap();
+    for fields in [
+        vec![("title", "Plain")],
+        vec![
+            ("title", "Everything"),
+            ("description", "with a description"),
+            ("priority", "low"),
+            ("due_date", "2026-03-08"),
+            // The clocks skip 02:00 to 03:00 that night in New York.
+            ("due_time", "02:30"),
+            ("repeat", "monthly"),
+            ("repeat_monthly", "last"),
+            ("repeat_until", "2027-01-01"),
+            ("remind", "1440"),
+            ("tags", "b, A"),
+        ],
+        vec![
+            ("title", "At a moment"),
+            ("remind", "at"),
+            ("remind_at", "2026-11-01T01:30"),
+        ],
+        vec![
+            ("title", "Day only"),
+            ("due_date", "2026-12-24"),
+            ("remind", "30"),
+        ],
+    ] {
+        let mut form = TaskForm::default();
+        for (name, value) in &fields {
+            form.set(name, (*value).to_owned());
+        }
+        let input = TaskInput::parse(&form).unwrap();
+        let stored = app.added_task(&fields).await;
+        let shown = input.preview(stored.id, stored.created_at, &zone);
+        assert_eq!(
+            Task {
+                updated_at: stored.updated_at,
+                version: stored.version,
+                ..shown
+            },
+            stored,
+            "{fields:?}"
+        );
+    }
+}
