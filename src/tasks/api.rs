@@ -123,19 +123,33 @@ pub async fn get_task(id: i64) -> Result<Task, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-/// Changes every field of the caller's task `id` to `task`'s. With `version` (the one the
-/// edit was based on; the page always sends it), a task that has changed since is left as it
-/// is and the answer is `Conflict`.
+/// Changes the fields of the caller's task `id` to `task`'s: every field the posting form
+/// has (`form_fields`, the list it sends; a form without one has the fields of the release
+/// that began sending it), so a page built before a field existed leaves that field as it
+/// is. With `version` (the one the edit was based on; the page always sends it), a task that
+/// has changed since is left as it is and the answer is `Conflict`.
 #[server(prefix = "/api", endpoint = "update_task")]
 pub async fn update_task(
     id: i64,
     version: Option<i32>,
+    #[server(default)] form_fields: Option<String>,
     #[server(flatten)] task: TaskForm,
 ) -> Result<Task, AppError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let input = TaskInput::parse(&task)?;
+        let not_sent = TaskForm::not_sent(form_fields.as_deref());
+        let form = if not_sent.is_empty() {
+            task.clone()
+        } else {
+            // One read more, only for a form that lacks some of today's fields.
+            let current = db::task(&state.pool, user.id, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let kept = TaskForm::from_task(&current, &user.time_zone);
+            task.clone().keeping(&not_sent, &kept)
+        };
+        let input = TaskInput::parse(&form)?;
         let task = db::update_task(
             &state.pool,
             user.id,

@@ -59,6 +59,60 @@ crate::text_form! {
     }
 }
 
+/// The fields of a task form posted without a list of its own (`TaskForm::sent`): every
+/// field the form had when the list was introduced. Never changes: a field added later is
+/// not in it, so a page built before that field existed keeps it as it is.
+const FIELDS_BEFORE_THE_LIST: [&str; 21] = [
+    "title",
+    "description",
+    "priority",
+    "due_date",
+    "due_time",
+    "repeat",
+    "repeat_every",
+    "repeat_mon",
+    "repeat_tue",
+    "repeat_wed",
+    "repeat_thu",
+    "repeat_fri",
+    "repeat_sat",
+    "repeat_sun",
+    "repeat_monthly",
+    "repeat_from",
+    "repeat_until",
+    "repeat_count",
+    "remind",
+    "remind_at",
+    "tags",
+];
+
+impl TaskForm {
+    /// The list of its fields a form posts beside them (`form_fields`): what the page that
+    /// sends it knows of the form.
+    pub fn field_list() -> String {
+        Self::NAMES.join(",")
+    }
+
+    /// The fields a form that posted `list` (its `form_fields`, or none) did not have: a
+    /// page built before they existed (a browser still on the previous release during a
+    /// rolling deploy). An edit keeps what the task has in them rather than clearing them.
+    pub fn not_sent(list: Option<&str>) -> Vec<&'static str> {
+        let sent = |name: &str| match list {
+            Some(list) => list.split(',').any(|n| n.trim() == name),
+            None => FIELDS_BEFORE_THE_LIST.contains(&name),
+        };
+        Self::NAMES.iter().copied().filter(|n| !sent(n)).collect()
+    }
+
+    /// This form with the fields `names` taken from `from`.
+    pub fn keeping(mut self, names: &[&str], from: &TaskForm) -> Self {
+        for name in names {
+            self.set(name, from.get(name).to_owned());
+        }
+        self
+    }
+}
+
 /// Most minutes a reminder may come before the due time: a year.
 pub const REMIND_BEFORE_MAX_MINUTES: u32 = 525_600;
 

@@ -198,3 +198,63 @@ async fn the_pages_preview_of_a_task_is_what_the_server_stores() {
         );
     }
 }
+
+/// Issue 23 (7): an edit posted by a page built before a field existed (a browser still on
+/// the previous release during a rolling deploy) leaves that field as it is; a page that has
+/// the field and sends it empty clears it.
+#[tokio::test]
+async fn an_edit_from_a_page_without_a_field_leaves_that_field_alone() {
+    use tasklist::tasks::input::TaskForm;
+    let app = TestApp::spawn().await;
+    app.signed_up_user().await;
+    let task = app
+        .added_task(&[
+            ("title", "Dentist"),
+            ("due_date", "2026-12-24"),
+            ("due_time", "10:00"),
+            ("remind", "60"),
+        ])
+        .await;
+    // What an older page knows of the form: every field but the reminder's two.
+    let older: Vec<&str> = TaskForm::NAMES
+        .iter()
+        .copied()
+        .filter(|n| !n.starts_with("remind"))
+        .collect();
+    let older = older.join(",");
+    let id = task.id.to_string();
+    let app = &app;
+    let older = &older;
+    let edit = |list: &'static str, title: &'static str| {
+        let id = id.clone();
+        let list = if list == "older" {
+            older.clone()
+        } else {
+            TaskForm::field_list()
+        };
+        async move {
+            let answer = app
+                .call(
+                    "update_task",
+                    &[
+                        ("id", id.as_str()),
+                        ("form_fields", list.as_str()),
+                        ("title", title),
+                        ("due_date", "2026-12-24"),
+                        ("due_time", "10:00"),
+                    ],
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            answer.json::<Task>()
+        }
+    };
+    let edited = edit("older", "Dentist at 10").await;
+    assert_eq!(edited.title, "Dentist at 10");
+    assert_eq!(edited.remind_before_minutes, Some(60), "the reminder stays");
+    assert_eq!(edited.remind_at, task.remind_at);
+    // Today's page sends the reminder's fields, empty: no reminder.
+    let edited = edit("today", "Dentist, no reminder").await;
+    assert_eq!(edited.remind_before_minutes, None);
+    assert_eq!(edited.remind_at, None);
+}

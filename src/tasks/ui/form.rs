@@ -391,6 +391,7 @@ pub(crate) fn EditTaskForm(task: Task, store: Store) -> impl IntoView {
             on:submit=on_submit on:keydown=on_keydown>
             <input type="hidden" name="id" value=id />
             <input type="hidden" name="version" value=version />
+            <input type="hidden" name="form_fields" value=TaskForm::field_list() />
             <TaskFields form values id_prefix=format!("edit-{id}") title_label="Title" />
             <Show when=move || form.error() == Some(AppError::Conflict)>
                 <p class="conflict">{now.clone()}</p>

@@ -285,7 +285,14 @@ impl Store {
         let form = input.form();
         enqueue(async move {
             let based_on = store.based_on(id, before.version);
-            match crate::tasks::api::update_task(id, Some(based_on), form.clone()).await {
+            match crate::tasks::api::update_task(
+                id,
+                Some(based_on),
+                Some(TaskForm::field_list()),
+                form.clone(),
+            )
+            .await
+            {
                 Ok(task) => store.settle(based_on, task),
                 Err(error) => {
                     // As it was before the edit, at the version it has now.
