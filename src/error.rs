@@ -69,6 +69,26 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 pub use ssr::server_fn_error_status;
 
+/// A database result whose unique constraint `name`, when it refuses the write, means
+/// something the person can act on (as realworld-axum-sqlx has it).
+#[cfg(feature = "ssr")]
+pub trait ResultExt<T> {
+    /// `Err(refused())` when constraint `name` refused the write; any other error as usual.
+    fn on_constraint(self, name: &str, refused: impl FnOnce() -> AppError) -> Result<T, AppError>;
+}
+
+#[cfg(feature = "ssr")]
+impl<T> ResultExt<T> for Result<T, sqlx::Error> {
+    fn on_constraint(self, name: &str, refused: impl FnOnce() -> AppError) -> Result<T, AppError> {
+        self.map_err(
+            |err| match err.as_database_error().and_then(|e| e.constraint()) {
+                Some(constraint) if constraint == name => refused(),
+                _ => AppError::from(err),
+            },
+        )
+    }
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::AppError;

@@ -11,6 +11,7 @@ use crate::error::AppError;
 use {
     super::{check_password_length, db, session, throttle, DisplayName, Email},
     crate::{
+        error::ResultExt,
         forms::finish,
         monitoring::SIGN_IN_FAILURES,
         request::{client_address, current_session},
@@ -70,15 +71,12 @@ pub async fn sign_up(
             &time_zone,
         )
         .await
-        .map_err(
-            |err| match err.as_database_error().and_then(|e| e.constraint()) {
-                Some(db::EMAIL_UNIQUE_CONSTRAINT) => AppError::validation(
-                    "email",
-                    "This email is already registered. Sign in instead, or use another email.",
-                ),
-                _ => AppError::from(err),
-            },
-        )?;
+        .on_constraint(db::EMAIL_UNIQUE_CONSTRAINT, || {
+            AppError::validation(
+                "email",
+                "This email is already registered. Sign in instead, or use another email.",
+            )
+        })?;
         session::sign_in(&current_session().await?, &user, 0).await?;
         tracing::info!(user_id = %user.id, "signed up");
         leptos_axum::redirect(&safe_next(next.as_deref()));

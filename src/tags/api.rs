@@ -9,7 +9,10 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
     super::{check_tag_name, db, TagCursor, TAG_PAGE_SIZE},
-    crate::{auth::session::require_user, forms::finish, request::redirect_back, state::app_state},
+    crate::{
+        auth::session::require_user, error::ResultExt, forms::finish, request::redirect_back,
+        state::app_state,
+    },
 };
 
 /// A page of the caller's tags, A to Z, with how many tasks carry each, after the cursor
@@ -62,14 +65,9 @@ pub async fn rename(
     check_tag_name("name", name)?;
     db::rename_tag(pool, user, id, name.trim())
         .await
-        .map_err(
-            |err| match err.as_database_error().and_then(|e| e.constraint()) {
-                Some(db::TAG_NAME_UNIQUE_CONSTRAINT) => {
-                    AppError::validation("name", "You already have a tag with that name.")
-                }
-                _ => AppError::from(err),
-            },
-        )?
+        .on_constraint(db::TAG_NAME_UNIQUE_CONSTRAINT, || {
+            AppError::validation("name", "You already have a tag with that name.")
+        })?
         .ok_or(AppError::NotFound)
 }
 

@@ -1,117 +1,19 @@
 //! A new or edited task as typed, and its validation: in the browser before it is sent, and
 //! authoritatively by the server function.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    recurrence::Recurrence, repeat_form::parse_repeat, schedule::Timing, Priority, Task,
-    DESCRIPTION_MAX_CHARS, DUE_MAX_YEAR, DUE_MIN_YEAR, TITLE_MAX_CHARS, YEARS,
+    fields::parse_due_date, recurrence::Recurrence, repeat_form::parse_repeat, Priority, Task,
+    DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS, YEARS,
 };
+pub use super::{fields::TaskForm, repeat_form::Repeat};
 use crate::{
     error::AppError,
     tags::parse_tags,
     zone::{iso_date, local_input, time_label, Zone},
 };
-
-crate::text_form! {
-    /// A task's fields as a form sends them: a plain HTML form (these are its inputs' names) or
-    /// the hydrated page. The server functions take it flattened, so the names stay flat and a
-    /// form without JavaScript posts to them as it is. A field left out is empty. The order is
-    /// the form's.
-    pub struct TaskForm {
-        title,
-        description,
-        /// high, medium, low, or empty for none.
-        priority,
-        /// `YYYY-MM-DD`, or empty.
-        due_date,
-        /// `HH:MM` on the due date, in the person's zone, or empty for none.
-        due_time,
-        /// Empty for none; `daily`, `weekdays`, `weekly`, `monthly`, `yearly` (shaped by the
-        /// fields below); or an RRULE (`FREQ=WEEKLY;BYDAY=MO,TH`), which says it all itself.
-        repeat,
-        /// Every how many days, weeks, months or years; empty is 1.
-        repeat_every,
-        /// The days of a weekly repeat: `on` for each chosen (checkboxes); none is the due
-        /// date's day.
-        repeat_mon,
-        repeat_tue,
-        repeat_wed,
-        repeat_thu,
-        repeat_fri,
-        repeat_sat,
-        repeat_sun,
-        /// A monthly repeat's day: empty for the due date's, `last`, or `1` to `31`.
-        repeat_monthly,
-        /// `due` (or empty) or `completion`: what the next occurrence counts from.
-        repeat_from,
-        /// The last date it may repeat on (`YYYY-MM-DD`), or empty.
-        repeat_until,
-        /// How many more times it may occur, this one included, or empty.
-        repeat_count,
-        /// Empty for none, `at` (at `remind_at`), or minutes before due (`0`, `15`, `1440`, …).
-        remind,
-        /// `YYYY-MM-DDTHH:MM` in the person's zone, as `<input type=datetime-local>` sends it.
-        remind_at,
-        /// Names separated by commas.
-        tags,
-    }
-}
-
-/// The fields of a task form posted without a list of its own (`TaskForm::sent`): every
-/// field the form had when the list was introduced. Never changes: a field added later is
-/// not in it, so a page built before that field existed keeps it as it is.
-const FIELDS_BEFORE_THE_LIST: [&str; 21] = [
-    "title",
-    "description",
-    "priority",
-    "due_date",
-    "due_time",
-    "repeat",
-    "repeat_every",
-    "repeat_mon",
-    "repeat_tue",
-    "repeat_wed",
-    "repeat_thu",
-    "repeat_fri",
-    "repeat_sat",
-    "repeat_sun",
-    "repeat_monthly",
-    "repeat_from",
-    "repeat_until",
-    "repeat_count",
-    "remind",
-    "remind_at",
-    "tags",
-];
-
-impl TaskForm {
-    /// The list of its fields a form posts beside them (`form_fields`): what the page that
-    /// sends it knows of the form.
-    pub fn field_list() -> String {
-        Self::NAMES.join(",")
-    }
-
-    /// The fields a form that posted `list` (its `form_fields`, or none) did not have: a
-    /// page built before they existed (a browser still on the previous release during a
-    /// rolling deploy). An edit keeps what the task has in them rather than clearing them.
-    pub fn not_sent(list: Option<&str>) -> Vec<&'static str> {
-        let sent = |name: &str| match list {
-            Some(list) => list.split(',').any(|n| n.trim() == name),
-            None => FIELDS_BEFORE_THE_LIST.contains(&name),
-        };
-        Self::NAMES.iter().copied().filter(|n| !sent(n)).collect()
-    }
-
-    /// This form with the fields `names` taken from `from`.
-    pub fn keeping(mut self, names: &[&str], from: &TaskForm) -> Self {
-        for name in names {
-            self.set(name, from.get(name).to_owned());
-        }
-        self
-    }
-}
 
 /// Most minutes a reminder may come before the due time: a year.
 pub const REMIND_BEFORE_MAX_MINUTES: u32 = 525_600;
@@ -148,14 +50,6 @@ impl TaskForm {
         }
         form
     }
-}
-
-/// How a task repeats, as validated.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Repeat {
-    pub rule: Recurrence,
-    /// Counted from the day of completion rather than from the due date.
-    pub from_completion: bool,
 }
 
 /// When a task reminds, as validated: at a moment on the person's wall clock, or minutes
@@ -282,39 +176,6 @@ impl TaskInput {
         }
     }
 
-    /// The task as the page shows it the moment it is added (under the stand-in `id`, at
-    /// `now`) or, laid over the task as it was, edited: every field the server will store,
-    /// its moments made in `zone` as the server makes them.
-    pub fn preview(&self, id: i64, now: DateTime<Utc>, zone: &Zone) -> Task {
-        let Timing {
-            due_date,
-            due_time,
-            due_at,
-            repeat,
-            repeat_from_completion,
-            remind_at,
-            remind_before_minutes,
-        } = Timing::new(self, zone);
-        Task {
-            id,
-            title: self.title.as_str().to_owned(),
-            description: self.description.as_deref().map(str::to_owned),
-            completed: false,
-            priority: self.priority,
-            due_date,
-            due_time,
-            due_at,
-            repeat,
-            repeat_from_completion,
-            remind_at,
-            remind_before_minutes,
-            tags: self.sorted_tags(),
-            created_at: now,
-            updated_at: now,
-            version: 0,
-        }
-    }
-
     /// The tags A to Z, as the server returns them.
     pub fn sorted_tags(&self) -> Vec<String> {
         let mut tags = self.tags.clone();
@@ -392,35 +253,6 @@ impl TaskDescription {
     }
 }
 
-/// A date typed in a form (`YYYY-MM-DD`, as `<input type=date>` sends it); blank is none.
-pub fn parse_due_date(raw: &str) -> Result<Option<NaiveDate>, AppError> {
-    parse_date(raw, "due_date", "due date")
-}
-
-/// A date of the form's field `field` (`what` in its messages); blank is none.
-pub(super) fn parse_date(
-    raw: &str,
-    field: &'static str,
-    what: &str,
-) -> Result<Option<NaiveDate>, AppError> {
-    let malformed = || AppError::validation(field, format!("Enter the {what} as YYYY-MM-DD."));
-    if raw.len() > 64 {
-        return Err(malformed());
-    }
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| malformed())?;
-    if !YEARS.contains(&date.year()) {
-        return Err(AppError::validation(
-            field,
-            format!("Enter a {what} between {DUE_MIN_YEAR} and {DUE_MAX_YEAR}."),
-        ));
-    }
-    Ok(Some(date))
-}
-
 /// A time of day (`HH:MM`, or `HH:MM:SS` as some browsers send it); blank is none.
 fn parse_time(raw: &str, field: &'static str) -> Result<Option<NaiveTime>, AppError> {
     let malformed = || AppError::validation(field, "Enter the time as HH:MM, such as 09:30.");
@@ -441,28 +273,6 @@ fn parse_time(raw: &str, field: &'static str) -> Result<Option<NaiveTime>, AppEr
         })
         .map(Some)
         .map_err(|_| malformed())
-}
-
-/// A whole number from 1 to `max` in the form's field `field`; blank is none.
-pub(super) fn parse_count(
-    raw: &str,
-    field: &'static str,
-    max: u16,
-    what: &str,
-) -> Result<Option<u16>, AppError> {
-    let refused = || AppError::validation(field, format!("Enter {what} from 1 to {max}."));
-    if raw.len() > 16 {
-        return Err(refused());
-    }
-    match raw.trim() {
-        "" => Ok(None),
-        n => n
-            .parse::<u16>()
-            .ok()
-            .filter(|n| (1..=max).contains(n))
-            .map(Some)
-            .ok_or_else(refused),
-    }
 }
 
 /// The reminder the form's `remind` fields describe; `day` is the due date, if valid.

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod cursor;
+pub mod fields;
 pub mod input;
 pub mod list;
 pub mod recurrence;
@@ -26,7 +27,7 @@ use crate::{error::AppError, zone::Zone};
 
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 1000;
-/// The years a due date may have (`input::parse_due_date`), and a repeat reach.
+/// The years a due date may have (`fields::parse_due_date`), and a repeat reach.
 pub(crate) const DUE_MIN_YEAR: i32 = 1900;
 pub(crate) const DUE_MAX_YEAR: i32 = 2999;
 /// The years a date or time of a task may fall in: due dates, reminders, repeats' ends,

@@ -2,12 +2,21 @@
 //! a rule from it and saying it in words. `input` holds the form and the rest of its rules.
 
 use chrono::{Datelike, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
 
 use super::{
-    input::{parse_count, parse_date, parse_due_date, Repeat, TaskForm},
+    fields::{parse_count, parse_date, parse_due_date, TaskForm},
     recurrence::{End, Frequency, Recurrence, COUNT_MAX, INTERVAL_MAX},
 };
 use crate::{error::AppError, zone::iso_date};
+
+/// How a task repeats, as validated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repeat {
+    pub rule: Recurrence,
+    /// Counted from the day of completion rather than from the due date.
+    pub from_completion: bool,
+}
 
 /// A day a weekly repeat may be on: its `TaskForm` field, the day, and its name in full (for
 /// screen readers; the box shows the short one).

@@ -135,6 +135,41 @@ impl Timing {
     }
 }
 
+impl TaskInput {
+    /// The task as the page shows it the moment it is added (under the stand-in `id`, at
+    /// `now`) or, laid over the task as it was, edited: every field the server will store,
+    /// its moments made in `zone` as the server makes them.
+    pub fn preview(&self, id: i64, now: DateTime<Utc>, zone: &Zone) -> Task {
+        let Timing {
+            due_date,
+            due_time,
+            due_at,
+            repeat,
+            repeat_from_completion,
+            remind_at,
+            remind_before_minutes,
+        } = Timing::new(self, zone);
+        Task {
+            id,
+            title: self.title.as_str().to_owned(),
+            description: self.description.as_deref().map(str::to_owned),
+            completed: false,
+            priority: self.priority,
+            due_date,
+            due_time,
+            due_at,
+            repeat,
+            repeat_from_completion,
+            remind_at,
+            remind_before_minutes,
+            tags: self.sorted_tags(),
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        }
+    }
+}
+
 /// `minutes` before the due moment, or before 09:00 on the due date when it has no time.
 fn reminder_before(
     due_date: Option<NaiveDate>,
