@@ -1435,3 +1435,56 @@ async fn a_long_list_of_tags_is_refused_before_it_is_kept() {
     assert!(answer.body.contains("at most 10 tags"), "{}", answer.body);
     assert_eq!(task_count(&app).await, 1);
 }
+
+/// Issue 23: what `GET` answers can be sent back to `POST` as it is, and makes a copy (its
+/// state and creation time kept, the server's own fields read past); a member the shape does
+/// not have is still refused, and stores nothing.
+#[tokio::test]
+async fn a_task_as_the_api_writes_it_can_be_posted_back_and_unknown_members_are_refused() {
+    let app = TestApp::spawn().await;
+    let token = writer(&app).await;
+    let original = app
+        .added_task(&[
+            ("title", "Water the plants"),
+            ("due_date", "2026-12-24"),
+            ("due_time", "08:00"),
+            ("repeat", "daily"),
+            ("remind", "15"),
+            ("tags", "home"),
+        ])
+        .await;
+    let mut sent = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/tasks/{}", original.id),
+        &token,
+    )
+    .await
+    .json;
+    sent["completed"] = Value::Bool(true);
+    sent["created_at"] = Value::String("2026-01-02T03:04:05Z".into());
+    let copy = send(&app, Method::POST, "/api/v1/tasks", &token, sent.clone()).await;
+    assert_eq!(copy.status, StatusCode::CREATED, "{}", copy.body);
+    assert_ne!(copy.json["id"], sent["id"]);
+    for same in [
+        "title",
+        "due_date",
+        "due_time",
+        "due_at",
+        "repeat",
+        "repeat_from_completion",
+        "remind_at",
+        "remind_before_minutes",
+        "tags",
+        "completed",
+        "created_at",
+    ] {
+        assert_eq!(copy.json[same], sent[same], "{same}");
+    }
+    let before = task_count(&app).await;
+    sent["colour"] = Value::String("red".into());
+    let refused = send(&app, Method::POST, "/api/v1/tasks", &token, sent).await;
+    refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("colour"), "{}", refused.body);
+    assert_eq!(task_count(&app).await, before);
+}
