@@ -1,6 +1,6 @@
 -- ############################################################################################
 -- #  THE LIST PAGE'S SQL, COPIED FROM .sqlx/ (the statement of `tasks_page` for its default  #
--- #  sort, `newest`, which `task_query!` in src/tasks/db.rs assembles; it also reads the     #
+-- #  sort, `newest`, which `task_query!` in src/tasks/db/rows.rs assembles; it also reads the#
 -- #  counts). This is the one place to update when that query changes: paste the `query` of  #
 -- #  its .sqlx/ file between the header and the `;`, and fix the @params line (and @setting, #
 -- #  if startup::connect changes the pool's session settings).                              #

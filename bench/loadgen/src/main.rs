@@ -96,7 +96,7 @@ impl Scenario {
     }
 
     /// The values bench/pgbench/list.sql binds for this scenario (None = SQL null), as
-    /// `Filters::new` in src/tasks/db.rs derives them from the URL.
+    /// `Filters::new` in src/tasks/db/list.rs derives them from the URL.
     fn values(self, list: &ListUser) -> Values {
         let mut v: Values = BTreeMap::new();
         let mut set = |k: &str, val: Option<&str>| {

@@ -91,7 +91,7 @@ pub struct Block {
     pub scenarios: Vec<String>,
     /// `$n` -> (value name, SQL type)
     pub params: BTreeMap<usize, (String, String)>,
-    /// The SQL text as copied from src/tasks/db.rs, without the closing `;`.
+    /// The SQL text as copied from src/tasks/db/rows.rs, without the closing `;`.
     pub sql: String,
 }
 
@@ -191,7 +191,7 @@ pub fn normalise(sql: &str) -> String {
 
 /// Every statement the app's checked queries run, normalised: the `query` of each file in
 /// `.sqlx/` (what `cargo sqlx prepare` wrote, so also the statements that `task_query!`
-/// assembles from pieces in src/tasks/db.rs).
+/// assembles from pieces in src/tasks/db/rows.rs).
 pub fn checked_statements(sqlx_dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for entry in
