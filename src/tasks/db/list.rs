@@ -108,19 +108,8 @@ pub async fn tasks_page(
     zone: &Zone,
     limit: i64,
 ) -> Result<(Vec<Task>, Counts), sqlx::Error> {
-    let Filters {
-        completed,
-        priority,
-        tag,
-        due_from,
-        due_to,
-        no_due,
-        due_before,
-        repeating,
-        search,
-        all_words,
-    } = Filters::new(query, Utc::now(), zone);
-    let plan = if tag.is_some() || search.is_some() {
+    let filters = Filters::new(query, Utc::now(), zone);
+    let plan = if filters.tag.is_some() || filters.search.is_some() {
         Plan::ForTheseValues
     } else {
         Plan::Kept
@@ -134,8 +123,7 @@ pub async fn tasks_page(
             task_query!(list where r#"
               and (t.created_at, t.id) < (coalesce($12::timestamptz, 'infinity'), coalesce($13::bigint, 0))"#
                 order by "t.created_at desc, t.id desc" limit "$14",
-                user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
-                &all_words, due_before as _, repeating, at as _, id, limit,
+                user, filters, at as _, id, limit,
             )
             .fetch_page(pool, plan)
             .await?
@@ -148,8 +136,7 @@ pub async fn tasks_page(
             task_query!(list where r#"
               and (t.created_at, t.id) > (coalesce($12::timestamptz, '-infinity'), coalesce($13::bigint, 0))"#
                 order by "t.created_at, t.id" limit "$14",
-                user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
-                &all_words, due_before as _, repeating, at as _, id, limit,
+                user, filters, at as _, id, limit,
             )
             .fetch_page(pool, plan)
             .await?
@@ -167,8 +154,7 @@ pub async fn tasks_page(
                      case when $12::bool then coalesce($14::timestamptz, 'infinity') else '-infinity' end,
                      coalesce($15::bigint, 0))"#
                 order by "coalesce(t.due_date, 'infinity'), coalesce(t.due_at, 'infinity'), t.id" limit "$16",
-                user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
-                &all_words, due_before as _, repeating, has_cursor, due as _, due_at as _, id, limit,
+                user, filters, has_cursor, due as _, due_at as _, id, limit,
             )
             .fetch_page(pool, plan)
             .await?
@@ -188,8 +174,7 @@ pub async fn tasks_page(
                   < (coalesce($12::smallint, 32767), coalesce($13::timestamptz, 'infinity'),
                      coalesce($14::bigint, 0))"#
                 order by "t.priority desc, t.created_at desc, t.id desc" limit "$15",
-                user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
-                &all_words, due_before as _, repeating, after_priority, at as _, id, limit,
+                user, filters, after_priority, at as _, id, limit,
             )
             .fetch_page(pool, plan)
             .await?
@@ -203,8 +188,7 @@ pub async fn tasks_page(
             task_query!(list where r#"
               and (lower(t.title), t.id) > (lower(coalesce($12::text, '')), coalesce($13::bigint, 0))"#
                 order by "lower(t.title), t.id" limit "$14",
-                user, completed, priority, tag, due_from as _, due_to as _, no_due, search,
-                &all_words, due_before as _, repeating, title, id, limit,
+                user, filters, title, id, limit,
             )
             .fetch_page(pool, plan)
             .await?

@@ -94,7 +94,12 @@ macro_rules! task_query {
     // index in order. The tag and the longest search word stay conditions of their own, so
     // a plan for their values (`Plan::ForTheseValues`) can start from the tag's links or
     // the trigram index.
-    (list where $cond:tt order by $order:tt limit $limit:tt, $($arg:expr),+ $(,)?) => {
+    //
+    // The filters are bound by name from one `Filters` value `$f` (no positional list of
+    // them to keep in order, where two `bool`s swapped would still compile); a sort passes
+    // the owner, that value and its cursor's own arguments ($12 on).
+    (list where $cond:tt order by $order:tt limit $limit:tt, $user:expr, $f:ident,
+     $($arg:expr),+ $(,)?) => {
         task_query!(@statement
             [r#"
               and coalesce(($2::bool is null or t.completed = $2)
@@ -110,7 +115,10 @@ macro_rules! task_query {
                      where g.user_id = $1 and lower(g.name) = lower($4)))
               and ($8::text is null or (t.title || ' ' || coalesce(t.description, '')) ilike $8)"#
              $cond]
-            order by $order limit $limit, $($arg),+)
+            order by $order limit $limit,
+            $user, $f.completed, $f.priority, $f.tag.as_deref(), $f.due_from as _,
+            $f.due_to as _, $f.no_due, $f.search.as_deref(), &$f.all_words, $f.due_before as _,
+            $f.repeating, $($arg),+)
     };
     // Tasks read from the table.
     (@statement [$($cond:tt)*] order by $order:tt limit $limit:tt, $($arg:expr),+ $(,)?) => {
