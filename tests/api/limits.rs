@@ -578,6 +578,23 @@ async fn a_client_that_stops_reading_an_answer_is_cut_off_and_gives_its_place_ba
         )
         .await
         .unwrap();
+    // Its answer has begun, so its place is taken before the first try below (written is
+    // not yet read: without this wait the try could reach the server first and pass).
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(HANG, stalled.read(&mut buf))
+            .await
+            .expect("the export answers")
+            .unwrap();
+        assert!(n > 0, "the connection closed before the export began");
+        head.extend_from_slice(&buf[..n]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
     // The person's one export place is held until the server gives up on that client.
     let mut freed = false;
     let mut refused = 0;
