@@ -96,8 +96,9 @@ mod ssr {
     use http::StatusCode;
     use leptos::server_fn::error::FromServerFnError as _;
 
-    /// The largest error body worth decoding; server-function errors are a few bytes.
-    const MAX_ERROR_BODY: usize = 16 * 1024;
+    /// The largest error body worth decoding: an `AppError` is a few bytes, a stale task
+    /// write's carries one task (under the 64 KiB a task's JSON may have).
+    const MAX_ERROR_BODY: usize = 64 * 1024;
 
     /// Server functions answer every error with 500. This gives each `AppError` its own
     /// status (401, 404, 422, ...), including the errors raised before the function runs,
@@ -116,11 +117,19 @@ mod ssr {
             parts.status = StatusCode::INTERNAL_SERVER_ERROR;
             return Response::from_parts(parts, Body::empty());
         };
+        /// A stale task write (`tasks::TaskError::Stale`): the task as it is now, under `conflict`.
+        #[derive(serde::Deserialize)]
+        struct Stale {
+            #[allow(dead_code)]
+            conflict: serde::de::IgnoredAny,
+        }
         if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
             parts.status = error.status_code();
             if let Some(retry) = error.retry_after() {
                 parts.headers.insert(http::header::RETRY_AFTER, retry);
             }
+        } else if serde_json::from_slice::<Stale>(&bytes).is_ok() {
+            parts.status = AppError::Conflict.status_code();
         }
         Response::from_parts(parts, Body::from(bytes))
     }

@@ -292,14 +292,13 @@ mod cookie {
 /// nothing is stored on the server for a refused request. (A hydrated caller gets the
 /// error's own HTTP status from `error::server_fn_error_status`.)
 #[cfg(feature = "ssr")]
-pub async fn finish<T>(
-    form: &str,
-    values: &[(&str, &str)],
-    result: Result<T, AppError>,
-) -> Result<T, AppError> {
+pub async fn finish<T, E>(form: &str, values: &[(&str, &str)], result: Result<T, E>) -> Result<T, E>
+where
+    E: Clone + Into<AppError>,
+{
     if let Err(error) = &result {
         if crate::request::is_plain_form_post() {
-            keep(FormFlash::new(form, error.clone(), values));
+            keep(FormFlash::new(form, error.clone().into(), values));
         }
     }
     result

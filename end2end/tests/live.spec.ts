@@ -1,5 +1,15 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { addTask, collectErrors, hydrated, newPerson, screenshot, signIn, signUp } from './support';
+import {
+  addTask,
+  collectErrors,
+  hydrated,
+  newPerson,
+  screenshot,
+  serverCalls,
+  settled,
+  signIn,
+  signUp,
+} from './support';
 
 /** One person on two devices: a page in each of two browser contexts. */
 async function twoDevices(browser: Browser) {
@@ -151,9 +161,13 @@ test('an edit based on an old version shows the conflict beside the task, with w
 
   // The phone's edit in progress was left alone; saving it meets the conflict.
   await expect(phone.getByLabel('Title')).toHaveValue('Draft the plan (phone)');
+  const calls = serverCalls(phone);
   await phone.getByRole('button', { name: 'Save' }).click();
   await expect(phone.getByText('It now reads “Draft the plan (laptop)”')).toBeVisible();
   await expect(phone.getByLabel('Title')).toHaveValue('Draft the plan (phone)');
+  // The refusal carried the task as it is now: one request.
+  await settled(phone);
+  expect(calls).toEqual(['/api/update_task']);
   await screenshot(phone, 'live-edit-conflict');
   // Saving again, knowingly, replaces it.
   await phone.getByRole('button', { name: 'Save' }).click();
@@ -194,12 +208,16 @@ test('a stale toggle is refused and the task shows as it is now, marked', async 
   expect(await phone.evaluate(() => window.EventSource.name)).toBe('Silent');
   await expect(task(phone, 'Pay rent today')).toHaveCount(0);
 
-  // click, not check: the refusal leaves it unchecked.
+  // click, not check: the refusal leaves it unchecked. It carries the task as it is now:
+  // one request, no second read.
+  const calls = serverCalls(phone);
   await phone.getByRole('checkbox', { name: 'Done: Pay rent', exact: true }).click();
   const now = task(phone, 'Pay rent today');
   await expect(now).toBeVisible();
   await expect(now.getByRole('alert')).toHaveText(/changed elsewhere, so your change was not saved/);
   await expect(now.getByRole('checkbox', { name: 'Done: Pay rent today' })).not.toBeChecked();
+  await settled(phone);
+  expect(calls).toEqual(['/api/set_task_completed']);
   await screenshot(phone, 'live-toggle-conflict');
   await expect(laptop.getByRole('checkbox', { name: 'Done: Pay rent today' })).not.toBeChecked();
 });

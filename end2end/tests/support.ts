@@ -15,6 +15,24 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
+/**
+ * The server-function calls the page makes from now on (their paths; the live stream, which
+ * stays open, left out): a change the person makes is to cost the one request it needs.
+ */
+export function serverCalls(page: Page): string[] {
+  const calls: string[] = [];
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith('/api/') && path !== '/api/events') calls.push(path);
+  });
+  return calls;
+}
+
+/** Lets what a change set off settle (a reply, the live echo, any read it would cause). */
+export async function settled(page: Page) {
+  await page.waitForTimeout(1000);
+}
+
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
 }

@@ -168,17 +168,17 @@ impl From<sqlx::Error> for Problem {
     }
 }
 
-/// A write refused: quotas as validation problems, a stale version as a conflict carrying
-/// the task as it is now.
-impl From<crate::tasks::db::WriteError> for Problem {
-    fn from(err: crate::tasks::db::WriteError) -> Self {
+/// A task write refused: as its `AppError`, a stale version as a conflict carrying the task
+/// as it is now.
+impl From<crate::tasks::TaskError> for Problem {
+    fn from(err: crate::tasks::TaskError) -> Self {
         match err {
-            crate::tasks::db::WriteError::Stale(now) => {
+            crate::tasks::TaskError::Stale { conflict } => {
                 let mut p = Self::from(AppError::Conflict);
-                p.current = Some(now);
+                p.current = Some(conflict);
                 p
             }
-            other => Self::from(AppError::from(other)),
+            crate::tasks::TaskError::App(error) => Self::from(error),
         }
     }
 }

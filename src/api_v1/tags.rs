@@ -1,5 +1,5 @@
 //! `/api/v1/tags`: list (A to Z, keyset pages), rename, delete. The tags server functions'
-//! twins, through the same `tags::api` helpers.
+//! twins: the API's door to `tags::service`.
 
 use axum::{extract::State, http::StatusCode, Json};
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     state::AppState,
-    tags::{api, db, Tag, TAG_PAGE_SIZE},
+    tags::{service::Tags, Tag, TAG_PAGE_SIZE},
 };
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -49,13 +49,9 @@ pub async fn list(
     Reader(caller): Reader,
     ApiQuery(params): ApiQuery<TagParams>,
 ) -> Result<Json<TagList>, Problem> {
-    let page = api::page(
-        &state.pool,
-        caller.user.id,
-        params.cursor.as_deref(),
-        TAG_PAGE_SIZE,
-    )
-    .await?;
+    let page = Tags::new(&state.pool, caller.user.id)
+        .page(params.cursor.as_deref(), TAG_PAGE_SIZE)
+        .await?;
     Ok(Json(TagList {
         results: page.tags,
         next_cursor: page.next_cursor,
@@ -77,7 +73,9 @@ pub async fn rename(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TagRename>,
 ) -> Result<StatusCode, Problem> {
-    api::rename(&state.pool, caller.user.id, id, &body.name).await?;
+    Tags::new(&state.pool, caller.user.id)
+        .rename(id, &body.name)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -94,9 +92,6 @@ pub async fn delete(
     Writer(caller): Writer,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, Problem> {
-    if db::delete_tag(&state.pool, caller.user.id, id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(Problem::not_found())
-    }
+    Tags::new(&state.pool, caller.user.id).delete(id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

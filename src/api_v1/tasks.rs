@@ -1,6 +1,6 @@
 //! `/api/v1/tasks`: list (every filter, search and sort of the page, keyset pages), create,
 //! read, update, delete, complete and reopen. Each handler is the server function's twin: the
-//! same input types, the same `db` calls, the same rules; only the wire differs.
+//! same input types, the same `service` calls, the same rules; only the wire differs.
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -16,11 +16,10 @@ use crate::{
     state::AppState,
     tags::tags_field,
     tasks::{
-        api::page,
-        db,
         input::{TaskForm, TaskInput},
         json::NewTask,
         list::{Due, Filter, ListParams as PageParams, ListQuery, Sort},
+        service::Tasks,
         Counts, Priority, Task, PAGE_SIZE,
     },
     zone::{local_input, Zone},
@@ -175,6 +174,47 @@ pub struct TaskChanges {
     version: Option<i32>,
 }
 
+impl TaskChanges {
+    /// `form` (the task as it is) with the fields sent changed.
+    fn merged(&self, mut form: TaskForm, current: &Task, zone: &Zone) -> Result<TaskForm, Problem> {
+        let sent = |field: &Option<Option<String>>| field.clone().map(Option::unwrap_or_default);
+        if let Some(title) = &self.title {
+            form.title = title.clone();
+        }
+        if let Some(priority) = &self.priority {
+            form.priority = priority.clone();
+        }
+        form.description = sent(&self.description).unwrap_or(form.description);
+        form.due_date = sent(&self.due_date).unwrap_or(form.due_date);
+        form.due_time = sent(&self.due_time).unwrap_or(form.due_time);
+        // The rule as sent, else as stored (not restated by the picker's fields).
+        let rule = sent(&self.repeat).unwrap_or_else(|| current.repeat.clone().unwrap_or_default());
+        let from = self.repeat_from.clone().unwrap_or_else(|| {
+            if current.repeat_from_completion {
+                "completion"
+            } else {
+                "due"
+            }
+            .to_owned()
+        });
+        form.clear_repeat();
+        form.repeat = rule;
+        form.repeat_from = from;
+        // The reminder: as sent (either field; `null` removes it), else as it is.
+        if self.remind_at.is_some() || self.remind_before_minutes.is_some() {
+            (form.remind, form.remind_at) = remind_fields(
+                self.remind_at.clone().flatten(),
+                self.remind_before_minutes.flatten(),
+                zone,
+            )?;
+        }
+        if let Some(tags) = &self.tags {
+            form.tags = tags_field(tags).map_err(|e| Problem::invalid(vec![e]))?;
+        }
+        Ok(form)
+    }
+}
+
 /// A list of tag names read one by one and refused past `TAG_LIST_MAX` (a body of 85,000
 /// empty strings would otherwise be 2 MiB of `String`s before any rule looks at it).
 fn some_tag_list<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Vec<String>>, D::Error> {
@@ -228,14 +268,9 @@ pub async fn list(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<TaskList>, Problem> {
     let (query, limit) = params.parse().map_err(Problem::invalid)?;
-    let page = page(
-        &state.pool,
-        &caller.user,
-        &query,
-        params.cursor.as_deref(),
-        limit,
-    )
-    .await?;
+    let page = Tasks::of(&state, &caller.user)
+        .page(&query, params.cursor.as_deref(), limit)
+        .await?;
     Ok(Json(TaskList {
         results: page.tasks,
         next_cursor: page.next_cursor,
@@ -257,7 +292,7 @@ pub async fn create(
 ) -> Result<impl IntoResponse, Problem> {
     let zone = &caller.user.time_zone;
     let task = task.parse(zone).map_err(Problem::invalid)?;
-    let task = db::insert_task(&state.pool, caller.user.id, zone, &task, state.quotas).await?;
+    let task = Tasks::of(&state, &caller.user).add(&task).await?;
     let location = format!("/api/v1/tasks/{}", task.id);
     Ok((
         StatusCode::CREATED,
@@ -279,10 +314,7 @@ pub async fn read(
     Reader(caller): Reader,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Task>, Problem> {
-    db::task(&state.pool, caller.user.id, id)
-        .await?
-        .map(Json)
-        .ok_or_else(Problem::not_found)
+    Ok(Json(Tasks::of(&state, &caller.user).get(id).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/tasks/{id}", tag = "tasks", request_body = TaskChanges,
@@ -301,75 +333,15 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(changes): ApiJson<TaskChanges>,
 ) -> Result<Json<Task>, Problem> {
-    let user = caller.user.id;
     let zone = &caller.user.time_zone;
-    let current = db::task(&state.pool, user, id)
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    let tags = match &changes.tags {
-        Some(tags) => tags_field(tags).map_err(|e| Problem::invalid(vec![e]))?,
-        None => current.tags.join(","),
-    };
-    // The reminder: as sent (either field; `null` removes it), else as it is.
-    let (remind, remind_at) = match (changes.remind_at, changes.remind_before_minutes) {
-        (None, None) => remind_fields(
-            current
-                .remind_at
-                .filter(|_| current.remind_before_minutes.is_none())
-                .map(|at| local_input(zone.local(at))),
-            current.remind_before_minutes.map(|m| m as u32),
-            zone,
-        )?,
-        (at, before) => remind_fields(at.flatten(), before.flatten(), zone)?,
-    };
-    let keep = |field: Option<Option<String>>, now: Option<String>| match field {
-        Some(sent) => sent.unwrap_or_default(),
-        None => now.unwrap_or_default(),
-    };
-    let form = TaskForm {
-        title: changes.title.unwrap_or_else(|| current.title.clone()),
-        description: keep(changes.description, current.description.clone()),
-        priority: changes
-            .priority
-            .unwrap_or_else(|| current.priority.as_str().to_owned()),
-        due_date: keep(
-            changes.due_date,
-            current.due_date.map(crate::zone::iso_date),
-        ),
-        due_time: keep(
-            changes.due_time,
-            current.due_time.map(crate::zone::time_label),
-        ),
-        repeat: keep(changes.repeat, current.repeat.clone()),
-        repeat_from: changes.repeat_from.unwrap_or_else(|| {
-            if current.repeat_from_completion {
-                "completion"
-            } else {
-                "due"
-            }
-            .to_owned()
-        }),
-        remind,
-        remind_at,
-        tags,
-        ..TaskForm::default()
-    };
+    let tasks = Tasks::of(&state, &caller.user);
+    let current = tasks.get(id).await?;
+    let form = changes.merged(TaskForm::from_task(&current, zone), &current, zone)?;
     let input = TaskInput::parse_all(&form).map_err(Problem::invalid)?;
     // Without a version the change is based on the task as just read: if another write
     // lands in between, this one is refused rather than undoing it.
     let version = changes.version.unwrap_or(current.version);
-    db::update_task(
-        &state.pool,
-        user,
-        zone,
-        id,
-        Some(version),
-        &input,
-        state.quotas,
-    )
-    .await?
-    .map(Json)
-    .ok_or_else(Problem::not_found)
+    Ok(Json(tasks.update(id, Some(version), &input).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tasks/{id}", tag = "tasks",
@@ -385,11 +357,8 @@ pub async fn delete(
     Writer(caller): Writer,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, Problem> {
-    if db::delete_task(&state.pool, caller.user.id, id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(Problem::not_found())
-    }
+    Tasks::of(&state, &caller.user).delete(id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn set_completed(
@@ -398,19 +367,10 @@ async fn set_completed(
     id: i64,
     completed: bool,
 ) -> Result<Json<Task>, Problem> {
-    let user = &caller.0.user;
-    db::set_completed(
-        &state.pool,
-        user.id,
-        &user.time_zone,
-        id,
-        None,
-        completed,
-        state.quotas,
-    )
-    .await?
-    .map(|(task, _next)| Json(task))
-    .ok_or_else(Problem::not_found)
+    let done = Tasks::of(state, &caller.0.user)
+        .set_completed(id, None, completed)
+        .await?;
+    Ok(Json(done.task))
 }
 
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/complete", tag = "tasks",

@@ -33,6 +33,8 @@ use crate::{
         db::Insert,
         input::{TaskForm, TaskInput},
         json::{created_at_error, NewTask},
+        service::Tasks,
+        TaskError,
     },
     zone::Zone,
 };
@@ -564,22 +566,18 @@ pub async fn run(
     if tasks.is_empty() {
         return Err(ImportError::File("the file has no tasks.".into()).into());
     }
-    use crate::tasks::db::{import_tasks, WriteError};
-    match import_tasks(pool, user.id, &user.time_zone, &tasks, quotas).await {
+    match Tasks::new(pool, user, quotas).import(&tasks).await {
         Ok(count) => {
             tracing::info!(count, "tasks imported");
             Ok(count)
         }
-        Err(WriteError::TooManyTasks(max)) => Err(ImportError::File(format!(
-            "your list would hold more than {max} tasks, the most one list can."
-        ))
-        .into()),
-        Err(WriteError::TooManyTags(max)) => Err(ImportError::File(format!(
-            "you would have more than {max} tags, the most one person can."
-        ))
-        .into()),
-        Err(WriteError::Stale(_)) => Err(Refused::App(AppError::Internal)),
-        Err(WriteError::Db(err)) => Err(Refused::App(AppError::from(err))),
+        // A quota: said of the file as a whole (the page shows it as the file's error).
+        Err(TaskError::App(AppError::Validation { mut message, .. })) => {
+            // It follows "Nothing was imported: ".
+            message[..1].make_ascii_lowercase();
+            Err(ImportError::File(message).into())
+        }
+        Err(error) => Err(Refused::App(error.into())),
     }
 }
 

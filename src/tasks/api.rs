@@ -1,42 +1,17 @@
-//! The task server functions. Each is thin: the caller from the session (never from the
-//! request), the input parsed into newtypes, one call into `db`, errors mapped. Missing and
-//! not-yours are the same answer: `NotFound`.
+//! The task server functions: the page's door to `service`. Each is thin: the caller from
+//! the session (never from the request), the form parsed into a `TaskInput`, one call into
+//! the service, and for a plain form post (no JavaScript) the way back to the page.
 
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
-use super::{input::TaskForm, list::ListParams, Task, TaskPage};
+use super::{input::TaskForm, list::ListParams, Completion, Task, TaskError, TaskPage};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{cursor::Cursor, db, input::TaskInput, list::ListQuery, PAGE_SIZE},
+    super::{db::Insert, input::TaskInput, list::ListQuery, service::Tasks, PAGE_SIZE},
     crate::{auth::session::require_user, forms::finish, request::redirect_back, state::app_state},
 };
-
-/// A write refused for a quota, said plainly where the form shows it.
-#[cfg(feature = "ssr")]
-impl From<db::WriteError> for AppError {
-    fn from(err: db::WriteError) -> Self {
-        match err {
-            db::WriteError::TooManyTasks(max) => AppError::validation(
-                "form",
-                format!(
-                    "Your list is full: it holds {max} tasks, the most one list can. \
-                     Clear completed tasks or delete some to add more."
-                ),
-            ),
-            db::WriteError::TooManyTags(max) => AppError::validation(
-                "tags",
-                format!(
-                    "You have {max} tags, the most one person can. Use one you have, or \
-                     delete some on the Tags page."
-                ),
-            ),
-            db::WriteError::Stale(_) => AppError::Conflict,
-            db::WriteError::Db(err) => AppError::from(err),
-        }
-    }
-}
 
 /// One page of the caller's tasks in the view the URL describes (status `filter`,
 /// `priority`, `tag` name, `due`, search `q`, `sort`; unknown values are ignored) after the
@@ -49,45 +24,9 @@ pub async fn list_tasks(
     let user = require_user().await?;
     let state = app_state()?;
     let query = ListQuery::from_params(|name| view.get(name));
-    page(&state.pool, &user, &query, after.as_deref(), PAGE_SIZE).await
-}
-
-/// A page of at most `size` of `user`'s tasks in `query`'s view, after the cursor `after`
-/// (a page's `next_cursor`; empty is none), with the counts of the whole list: what
-/// `list_tasks` answers the page and the JSON API answers a program.
-#[cfg(feature = "ssr")]
-pub async fn page(
-    pool: &sqlx::PgPool,
-    user: &crate::auth::User,
-    query: &ListQuery,
-    after: Option<&str>,
-    size: i64,
-) -> Result<TaskPage, AppError> {
-    let after = after
-        .filter(|a| !a.is_empty())
-        .map(|a| Cursor::parse(query.sort, a))
-        .transpose()?;
-    let (mut tasks, counts) = db::tasks_page(
-        pool,
-        user.id,
-        query,
-        after.as_ref(),
-        &user.time_zone,
-        size + 1,
-    )
-    .await?;
-    let next_cursor = if tasks.len() as i64 > size {
-        tasks.truncate(size as usize);
-        tasks.last().map(|t| Cursor::after(query.sort, t).encode())
-    } else {
-        None
-    };
-    Ok(TaskPage {
-        tasks,
-        next_cursor,
-        counts,
-        zone: user.time_zone.clone(),
-    })
+    Tasks::of(&state, &user)
+        .page(&query, after.as_deref(), PAGE_SIZE)
+        .await
 }
 
 /// Adds a task (its fields: `TaskForm`; new tag names are created).
@@ -97,14 +36,7 @@ pub async fn add_task(#[server(flatten)] task: TaskForm) -> Result<Task, AppErro
         let user = require_user().await?;
         let state = app_state()?;
         let input = TaskInput::parse(&task)?;
-        let task = db::insert_task(
-            &state.pool,
-            user.id,
-            &user.time_zone,
-            &db::Insert::new(input),
-            state.quotas,
-        )
-        .await?;
+        let task = Tasks::of(&state, &user).add(&Insert::new(input)).await?;
         // Without JavaScript: back to the first page, where the new task is.
         redirect_back(&["after", "edit"]);
         Ok(task)
@@ -113,54 +45,33 @@ pub async fn add_task(#[server(flatten)] task: TaskForm) -> Result<Task, AppErro
     finish("add_task", &task.fields(), result).await
 }
 
-/// The caller's task `id` as it is now.
-#[server(prefix = "/api", endpoint = "get_task", input = GetUrl)]
-pub async fn get_task(id: i64) -> Result<Task, AppError> {
-    let user = require_user().await?;
-    let state = app_state()?;
-    db::task(&state.pool, user.id, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// Changes the fields of the caller's task `id` to `task`'s: every field the posting form
 /// has (`form_fields`, the list it sends; a form without one has the fields of the release
 /// that began sending it), so a page built before a field existed leaves that field as it
 /// is. With `version` (the one the edit was based on; the page always sends it), a task that
-/// has changed since is left as it is and the answer is `Conflict`.
+/// has changed since is left as it is and the answer is the conflict, with the task as it is
+/// now.
 #[server(prefix = "/api", endpoint = "update_task")]
 pub async fn update_task(
     id: i64,
     version: Option<i32>,
     #[server(default)] form_fields: Option<String>,
     #[server(flatten)] task: TaskForm,
-) -> Result<Task, AppError> {
+) -> Result<Task, TaskError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
+        let tasks = Tasks::of(&state, &user);
         let not_sent = TaskForm::not_sent(form_fields.as_deref());
         let form = if not_sent.is_empty() {
             task.clone()
         } else {
             // One read more, only for a form that lacks some of today's fields.
-            let current = db::task(&state.pool, user.id, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let kept = TaskForm::from_task(&current, &user.time_zone);
+            let kept = TaskForm::from_task(&tasks.get(id).await?, &user.time_zone);
             task.clone().keeping(&not_sent, &kept)
         };
         let input = TaskInput::parse(&form)?;
-        let task = db::update_task(
-            &state.pool,
-            user.id,
-            &user.time_zone,
-            id,
-            version,
-            &input,
-            state.quotas,
-        )
-        .await?
-        .ok_or(AppError::NotFound)?;
+        let task = tasks.update(id, version, &input).await?;
         redirect_back(&["edit"]);
         Ok(task)
     }
@@ -172,29 +83,22 @@ pub async fn update_task(
 }
 
 /// Marks the caller's task `id` done or not done; with `version`, only if it has not changed
-/// since (else `Conflict`).
+/// since (else the conflict, with the task as it is now). Answers with what changed: the
+/// task, and a repeating one's next occurrence added or taken back.
 #[server(prefix = "/api", endpoint = "set_task_completed")]
 pub async fn set_task_completed(
     id: i64,
     completed: bool,
     version: Option<i32>,
-) -> Result<Task, AppError> {
+) -> Result<Completion, TaskError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let (task, _next) = db::set_completed(
-            &state.pool,
-            user.id,
-            &user.time_zone,
-            id,
-            version,
-            completed,
-            state.quotas,
-        )
-        .await?
-        .ok_or(AppError::NotFound)?;
+        let done = Tasks::of(&state, &user)
+            .set_completed(id, version, completed)
+            .await?;
         redirect_back(&["edit"]);
-        Ok(task)
+        Ok(done)
     }
     .await;
     // The task's id is kept with a refused plain post, so the page marks that task.
@@ -207,14 +111,9 @@ pub async fn set_all_completed(completed: bool) -> Result<u64, AppError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let changed = db::set_all_completed(
-            &state.pool,
-            user.id,
-            &user.time_zone,
-            completed,
-            state.quotas,
-        )
-        .await?;
+        let changed = Tasks::of(&state, &user)
+            .set_all_completed(completed)
+            .await?;
         redirect_back(&["edit"]);
         Ok(changed)
     }
@@ -227,9 +126,7 @@ pub async fn delete_task(id: i64) -> Result<(), AppError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        if !db::delete_task(&state.pool, user.id, id).await? {
-            return Err(AppError::NotFound);
-        }
+        Tasks::of(&state, &user).delete(id).await?;
         redirect_back(&["edit"]);
         Ok(())
     }
@@ -243,7 +140,7 @@ pub async fn clear_completed() -> Result<u64, AppError> {
     let result = async {
         let user = require_user().await?;
         let state = app_state()?;
-        let cleared = db::clear_completed(&state.pool, user.id).await?;
+        let cleared = Tasks::of(&state, &user).clear_completed().await?;
         redirect_back(&["edit", "after"]);
         Ok(cleared)
     }

@@ -19,6 +19,8 @@ pub mod ui;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod json;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -165,6 +167,62 @@ pub struct TaskPage {
     pub counts: Counts,
     /// The person's time zone, which every date and time of the page is shown in.
     pub zone: Zone,
+}
+
+/// What marking a task done or not done did: the task as it is now and, for a repeating
+/// task, the occurrence that completing it added or those that undoing it took back, so the
+/// page shows the change from this one answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completion {
+    pub task: Task,
+    pub added: Option<Task>,
+    pub withdrawn: Vec<i64>,
+}
+
+impl Completion {
+    /// A change that added and took back nothing.
+    pub fn of(task: Task) -> Self {
+        Self {
+            task,
+            added: None,
+            withdrawn: Vec::new(),
+        }
+    }
+}
+
+/// A task write refused: any `AppError`, or a stale version, with the task as it is now so
+/// the page shows it without asking again. Written on the wire as the `AppError` itself, or
+/// as `{"conflict": task}` (answered 409, as `AppError::Conflict`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(untagged)]
+pub enum TaskError {
+    #[error(transparent)]
+    App(AppError),
+    #[error("{}", AppError::Conflict)]
+    Stale { conflict: Box<Task> },
+}
+
+impl From<AppError> for TaskError {
+    fn from(error: AppError) -> Self {
+        Self::App(error)
+    }
+}
+
+impl From<TaskError> for AppError {
+    fn from(error: TaskError) -> Self {
+        match error {
+            TaskError::App(error) => error,
+            TaskError::Stale { .. } => AppError::Conflict,
+        }
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for TaskError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        Self::App(AppError::from_server_fn_error(value))
+    }
 }
 
 #[cfg(test)]

@@ -753,7 +753,7 @@ async fn a_quota_reached_through_the_api_is_the_pages_message() {
         answer.json["detail"]
             .as_str()
             .unwrap()
-            .contains("Your list is full"),
+            .contains("the most one list can hold"),
         "{}",
         answer.body
     );

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use reqwest::{header, Client, Response, StatusCode};
-use tasklist::{error::AppError, live::Change, tasks::Task};
+use tasklist::{
+    live::Change,
+    tasks::{Completion, Task, TaskError},
+};
 
 use crate::helpers::{assert_ok, new_client, strong_password, unique_email, TestApp};
 
@@ -116,7 +119,7 @@ async fn a_stream_starts_with_a_resync_then_carries_each_change_as_ids_and_versi
         )
         .await;
     assert_ok(&done);
-    assert_eq!(done.json::<Task>().version, 2);
+    assert_eq!(done.json::<Completion>().task.version, 2);
     assert_eq!(
         events.next().await,
         Some(Change::Task { id: task.id, v: 2 })
@@ -243,15 +246,10 @@ async fn a_stale_edit_is_refused_and_the_row_keeps_the_first() {
 
     let second = edit("From the phone").await;
     assert_eq!(second.status, StatusCode::CONFLICT);
-    assert_eq!(second.error(), AppError::Conflict);
-    let now = ada
-        .get(app.url(&format!("/api/get_task?id={id}")))
-        .header(header::ACCEPT, "application/json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(now.status(), StatusCode::OK);
-    let now: Task = now.json().await.unwrap();
+    // The refusal carries the task as it is now: the page needs no second request.
+    let TaskError::Stale { conflict: now } = second.json::<TaskError>() else {
+        panic!("not a stale refusal: {}", second.body);
+    };
     assert_eq!((now.title.as_str(), now.version), ("From the laptop", 2));
     let stored: (String, i32) = sqlx::query_as("select title, version from tasks where id = $1")
         .bind(task.id)
@@ -269,6 +267,10 @@ async fn a_stale_edit_is_refused_and_the_row_keeps_the_first() {
         )
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
+    let TaskError::Stale { conflict: now } = stale.json::<TaskError>() else {
+        panic!("not a stale refusal: {}", stale.body);
+    };
+    assert_eq!((now.version, now.completed), (2, false));
     let fresh = app
         .call_as(
             &ada,
@@ -277,7 +279,7 @@ async fn a_stale_edit_is_refused_and_the_row_keeps_the_first() {
         )
         .await;
     assert_ok(&fresh);
-    assert!(fresh.json::<Task>().completed);
+    assert!(fresh.json::<Completion>().task.completed);
 }
 
 #[tokio::test]

@@ -443,9 +443,18 @@ async fn an_import_past_the_quotas_is_refused_whole() {
             .status,
         StatusCode::CREATED
     );
-    import(&app, &token, "text/csv", "title\nc\nd\n")
-        .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    // A file that fits the list's size but not what is left of it gets the message an add gets,
+    // said of the file.
+    let answer = import(&app, &token, "text/csv", "title\nc\nd\n").await;
+    answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        answer.json["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Nothing was imported: that would take your list past 3 tasks"),
+        "{}",
+        answer.body
+    );
     assert_eq!(task_count(&app).await, 2);
 }
 

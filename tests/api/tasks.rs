@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use sqlx::types::chrono::{DateTime, Utc};
 use tasklist::{
     error::AppError,
-    tasks::{Task, TaskPage},
+    tasks::{Completion, Task, TaskPage},
 };
 
 use crate::helpers::{new_client, TestApp};
@@ -60,7 +60,7 @@ async fn a_person_adds_lists_edits_toggles_and_deletes_their_tasks() {
     let answer = app
         .call("set_task_completed", &[("id", &id), ("completed", "true")])
         .await;
-    let toggled: Task = answer.json();
+    let toggled: Task = answer.json::<Completion>().task;
     assert!(toggled.completed);
     assert!(
         toggled.updated_at > edited.updated_at,

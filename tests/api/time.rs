@@ -3,9 +3,14 @@
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use reqwest::{Method, StatusCode};
-use tasklist::{tasks::Task, zone::Zone};
+use tasklist::{
+    tasks::{Completion, Task},
+    zone::Zone,
+};
 
-use crate::helpers::{new_client, strong_password, unique_email, ApiAnswer, TestApp};
+use crate::helpers::{
+    assert_ok, new_client, strong_password, unique_email, ApiAnswer, FnAnswer, TestApp,
+};
 
 /// Signs a person up on the app's client with the browser zone `zone`.
 async fn person_in(app: &TestApp, zone: &str) {
@@ -56,8 +61,13 @@ async fn get_fn<T: serde::de::DeserializeOwned>(
     res.json().await.expect("JSON")
 }
 
+/// Task `id` as the person's first page of the list shows it.
 async fn get_task(app: &TestApp, id: i64) -> Task {
-    get_fn(app, &app.client, "get_task", &format!("id={id}")).await
+    let page: tasklist::tasks::TaskPage = get_fn(app, &app.client, "list_tasks", "").await;
+    page.tasks
+        .into_iter()
+        .find(|t| t.id == id)
+        .expect("the task is on the first page")
 }
 
 async fn pending(app: &TestApp, client: &reqwest::Client) -> Vec<serde_json::Value> {
@@ -65,16 +75,19 @@ async fn pending(app: &TestApp, client: &reqwest::Client) -> Vec<serde_json::Val
 }
 
 async fn complete(app: &TestApp, task: &Task, completed: bool) -> StatusCode {
-    let answer = app
-        .call(
-            "set_task_completed",
-            &[
-                ("id", &task.id.to_string()),
-                ("completed", &completed.to_string()),
-            ],
-        )
-        .await;
-    answer.status
+    completion(app, task, completed).await.status
+}
+
+/// Marks `task` done or not done; the answer (a `Completion` when it is 200).
+async fn completion(app: &TestApp, task: &Task, completed: bool) -> FnAnswer {
+    app.call(
+        "set_task_completed",
+        &[
+            ("id", &task.id.to_string()),
+            ("completed", &completed.to_string()),
+        ],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -279,10 +292,16 @@ async fn completing_a_repeating_task_adds_the_next_with_its_priority_and_tags_an
         Some("FREQ=WEEKLY;INTERVAL=2;BYDAY=SA")
     );
 
-    assert_eq!(complete(&app, &task, true).await, StatusCode::OK);
+    let answer = completion(&app, &task, true).await;
+    assert_ok(&answer);
+    let done: Completion = answer.json();
+    assert!(done.task.completed);
     let page = app.list_tasks("filter=active").await;
     assert_eq!(page.tasks.len(), 1);
     let next = &page.tasks[0];
+    // The answer carries the occurrence it added, as the list shows it.
+    assert_eq!(done.added.as_ref(), Some(next));
+    assert_eq!(done.withdrawn, Vec::<i64>::new());
     assert_eq!(next.title, "Water plants");
     assert_eq!(next.priority, task.priority);
     assert_eq!(next.tags, ["garden", "home"]);
@@ -297,13 +316,18 @@ async fn completing_a_repeating_task_adds_the_next_with_its_priority_and_tags_an
     assert_eq!(page.counts.active, 1);
     assert_eq!(page.counts.completed, 1);
 
+    let next_id = next.id;
+
     // Completing it again (a second tab, a retry) adds no second occurrence.
-    let done: Task = get_task(&app, task.id).await;
-    assert_eq!(complete(&app, &done, true).await, StatusCode::OK);
+    let again = completion(&app, &done.task, true).await;
+    assert_ok(&again);
+    assert_eq!(again.json::<Completion>().added, None);
     assert_eq!(tasks_in_db(&app).await.len(), 2);
 
-    // Undo: the occurrence, untouched, goes.
-    assert_eq!(complete(&app, &task, false).await, StatusCode::OK);
+    // Undo: the occurrence, untouched, goes, and the answer says which it was.
+    let undone = completion(&app, &task, false).await;
+    assert_ok(&undone);
+    assert_eq!(undone.json::<Completion>().withdrawn, [next_id]);
     assert_eq!(
         tasks_in_db(&app).await,
         [("Water plants".to_owned(), false, None)]
@@ -388,7 +412,11 @@ async fn a_completion_whose_next_occurrence_cannot_be_added_writes_nothing() {
         "{}",
         answer.body
     );
-    assert!(answer.body.contains("Your list is full"), "{}", answer.body);
+    assert!(
+        answer.body.contains("the most one list can hold"),
+        "{}",
+        answer.body
+    );
     // Neither the completion nor the next occurrence was written.
     assert_eq!(tasks_in_db(&app).await, [("Daily".to_owned(), false, None)]);
     let now: Task = get_task(&app, task.id).await;

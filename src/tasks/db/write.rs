@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::tasks::{
     input::TaskInput,
     schedule::{NextOf, Timing},
-    Task,
+    Completion, Task,
 };
 use crate::{config::Quotas, zone::Zone};
 
@@ -423,7 +423,7 @@ pub async fn update_task(
 /// statement; a repeating one is one transaction: completing it adds its next occurrence
 /// (`Timing::next_occurrence`, with the task's priority and tags; none when it already has
 /// one); undoing that deletes the occurrence again if it is as it was made. Returns the
-/// task and the next occurrence added, if any.
+/// task, the next occurrence added and the occurrences taken back.
 pub async fn set_completed(
     pool: &PgPool,
     user: Uuid,
@@ -432,38 +432,44 @@ pub async fn set_completed(
     based_on: Option<i32>,
     completed: bool,
     quotas: Quotas,
-) -> Result<Option<(Task, Option<i64>)>, WriteError> {
+) -> Result<Option<Completion>, WriteError> {
     let mut conn = pool.acquire().await?;
     // A task that does not repeat: one statement, no transaction around it.
     if let Some(task) = complete(&mut conn, user, id, based_on, completed, false).await? {
-        return Ok(Some((task, None)));
+        return Ok(Some(Completion::of(task)));
     }
     // It repeats (or has moved on, or is not theirs): the transaction.
     let mut tx = conn.begin().await?;
     let Some(task) = complete(&mut tx, user, id, based_on, completed, true).await? else {
         return stale_or_missing(&mut tx, user, id)
             .await
-            .map(|none| none.map(|task| (task, None)));
+            .map(|none| none.map(Completion::of));
     };
-    let next = match (completed, task.repeat.is_some()) {
-        (true, true) => add_next_occurrence(&mut tx, user, zone, &task, quotas).await?,
+    let mut done = Completion::of(task);
+    match (completed, done.task.repeat.is_some()) {
+        (true, true) => {
+            if let Some(next) = add_next_occurrence(&mut tx, user, zone, &done.task, quotas).await?
+            {
+                done.added = task_by_id(&mut tx, user, next).await?;
+            }
+        }
         (false, true) => {
-            sqlx::query!(
+            done.withdrawn = sqlx::query_scalar!(
                 r#"
                 delete from tasks
                 where user_id = $1 and previous_id = $2 and version = 1 and not completed
+                returning id
                 "#,
                 user,
                 id,
             )
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
-            None
         }
-        (_, false) => None,
-    };
+        (_, false) => {}
+    }
     tx.commit().await?;
-    Ok(Some((task, next)))
+    Ok(Some(done))
 }
 
 /// Adds the next occurrence of `task`, which was just completed, unless it has one already

@@ -19,6 +19,7 @@ use crate::{
 
 use super::{
     form::{EditTaskForm, NewTaskForm},
+    queue::after_the_writes,
     reminders::Reminders,
     store::{Forms, Store},
 };
@@ -90,9 +91,12 @@ pub(crate) fn TaskList(
     // Changes made elsewhere (another tab, device or program) show without a reload.
     Effect::new(move |_| {
         crate::live::on_change(move |change| {
-            if !store.already_shows(change) {
-                store.refresh();
-            }
+            // The echo of the page's own write can come before that write's answer.
+            after_the_writes(move || {
+                if !store.already_shows(change) {
+                    store.refresh();
+                }
+            });
         });
     });
 

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use leptos::{prelude::*, task::spawn_local};
 
-use super::store::Store;
+use super::{queue::after_the_writes, store::Store};
 use crate::{
     error::AppError,
     tasks::{
@@ -155,7 +155,15 @@ pub(crate) fn Reminders(store: Store) -> impl IntoView {
     });
     Effect::new(move |_| {
         allowed.set(permission());
-        crate::live::on_change(move |_| again());
+        // A change made elsewhere may bring a reminder; the echo of the page's own write
+        // only when the task it shows has one.
+        crate::live::on_change(move |change| {
+            after_the_writes(move || {
+                if store.may_remind(change) {
+                    again();
+                }
+            });
+        });
     });
     on_cleanup(move || {
         if let Some(handle) = timer.try_get_value().flatten() {
@@ -171,7 +179,7 @@ pub(crate) fn Reminders(store: Store) -> impl IntoView {
         } else {
             spawn_local(async move {
                 if let Err(error) = set_task_completed(id, true, None).await {
-                    store.report(error);
+                    store.report(error.into());
                 }
             });
         }

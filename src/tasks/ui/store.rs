@@ -10,10 +10,10 @@ use crate::{
     forms::FormState,
     live::Change,
     tasks::{
-        api::{get_task, list_tasks},
+        api::list_tasks,
         input::{TaskForm, TaskInput},
         list::ListQuery,
-        Counts, Task, TaskPage,
+        Completion, Counts, Task, TaskError, TaskPage,
     },
     zone::Zone,
 };
@@ -115,18 +115,38 @@ impl Store {
         }
     }
 
-    /// After a change of `id` was refused as stale: shows the task as it is now, marked as
-    /// changed elsewhere (or drops it, if it was deleted meanwhile).
-    async fn show_current(&self, id: i64) {
-        match get_task(id).await {
-            Ok(task) => {
-                self.replace(task);
-                self.conflict.set(Some(id));
+    /// After a change was refused as stale: shows the task as it is now (the refusal
+    /// carries it), marked as changed elsewhere.
+    fn show_stale(&self, now: Task) {
+        if let Some(shown) = self.find(now.id) {
+            if shown.completed != now.completed {
+                self.counts.update(|c| shift(c, now.completed, 1));
             }
-            Err(AppError::NotFound) => self.tasks.update(|ts| ts.retain(|t| t.id != id)),
-            Err(error) => self.report(error),
         }
-        self.refresh();
+        self.conflict.set(Some(now.id));
+        self.replace(now);
+    }
+
+    /// The server's answer to a completion based on version `from`: the task, and a
+    /// repeating one's next occurrence shown below it (where the view shows such a task;
+    /// the next read of the list puts it in its place) or taken back.
+    fn completed(&self, from: i32, done: Completion) {
+        let id = done.task.id;
+        self.settle(from, done.task);
+        if let Some(next) = done.added.filter(|next| self.find(next.id).is_none()) {
+            self.counts.update(|c| add_one(c, next.completed));
+            if self.view.with_value(|view| view.shows(&next)) {
+                self.tasks.update(|ts| {
+                    let at = ts.iter().position(|t| t.id == id).map_or(0, |i| i + 1);
+                    ts.insert(at, next);
+                });
+            }
+        }
+        for gone in done.withdrawn {
+            // Counted in the whole list whether or not this view shows it; never done.
+            self.counts.update(|c| remove_one(c, false));
+            self.tasks.update(|ts| ts.retain(|t| t.id != gone));
+        }
     }
 
     pub(crate) fn toggle(&self, id: i64, completed: bool) {
@@ -144,21 +164,13 @@ impl Store {
         enqueue(async move {
             let based_on = store.based_on(id, before.version);
             match crate::tasks::api::set_task_completed(id, completed, Some(based_on)).await {
-                Ok(task) => {
-                    // Completing a repeating task added its next occurrence (undoing it
-                    // may have taken that away): read the list again to show it.
-                    let repeats = task.repeat.is_some();
-                    store.settle(based_on, task);
-                    if repeats {
-                        store.refresh();
-                    }
-                }
+                Ok(done) => store.completed(based_on, done),
                 Err(error) => {
                     store.change(id, |t| t.completed = !completed);
                     store.counts.update(|c| shift(c, !completed, 1));
                     match error {
-                        AppError::Conflict => store.show_current(id).await,
-                        error => store.report(error),
+                        TaskError::Stale { conflict } => store.show_stale(*conflict),
+                        TaskError::App(error) => store.report(error),
                     }
                 }
             }
@@ -302,12 +314,12 @@ impl Store {
                             ..before
                         }
                     });
-                    if error == AppError::Conflict {
+                    if let TaskError::Stale { conflict } = &error {
                         // The form opens again with what was typed, beside the task as it is now.
                         store.draft.set_value(Some((id, form)));
-                        store.show_current(id).await;
+                        store.show_stale((**conflict).clone());
                     }
-                    store.forms.edit_result.set(Some(Err(error)));
+                    store.forms.edit_result.set(Some(Err(error.into())));
                     store.editing.set(Some(id));
                 }
             }
@@ -321,6 +333,16 @@ impl Store {
             Change::Deleted { id } => !ts.iter().any(|t| t.id == id),
             Change::Tasks | Change::Tags | Change::Resync => false,
         })
+    }
+
+    /// Whether `change` may bring a reminder to show: anything the page does not already
+    /// show, or a task it shows with a reminder.
+    pub(crate) fn may_remind(&self, change: Change) -> bool {
+        !self.already_shows(change)
+            || match change {
+                Change::Task { id, .. } => self.find(id).is_some_and(|t| t.remind_at.is_some()),
+                _ => false,
+            }
     }
 
     /// Reads the list again as far as the page shows it (changes made elsewhere arrived),
